@@ -1,0 +1,192 @@
+"""Graph nodes and ``Function``: how one operation is run, recorded and differentiated.
+
+Every operation is a ``Function`` subclass with three static rules side by side::
+
+    class Mul(Function):
+        @staticmethod
+        def forward(ctx, x, y):          # arrays in, array out (x.array * y.array)
+        @staticmethod
+        def backward(ctx, g):            # VJP: one gradient per input, written with Tensor ops
+        @staticmethod
+        def jvp(ctx, dx, dy):            # JVP: the output tangent from the input tangents
+
+``Function.apply`` runs ``forward`` and, when an input requires grad and grad mode is on,
+records a ``Node``: the ``ctx`` the rules saw, which also knows its parents. The node never
+references its output tensor (no reference cycles); ``ctx.output`` rebuilds it on demand.
+Rules use Tensor operations, so when the engine runs them with ``create_graph=True`` the
+backward pass is itself recorded and every derivative is differentiable again.
+"""
+
+import itertools
+
+from ..tensor import Tensor
+from .grad_mode import STATE
+from . import forward_ad
+
+__all__ = ["Function", "Node", "FunctionCtx", "once_differentiable"]
+
+_sequence = itertools.count()
+
+
+class Node:
+    """The context of one operation call, and the graph vertex recorded for it.
+
+    Attributes set by ``apply`` when the call is recorded: ``parents`` (per input: the input's
+    ``grad_fn`` node, the leaf tensor itself, or None), ``shape`` and ``dtype`` of the output,
+    and ``seq``, a creation counter that orders the graph topologically.
+    """
+
+    fn = None
+    parents = ()
+    needs_input_grad = ()
+    seq = -1
+    hooks = None
+    retained = None
+    released = False
+    _saved = None
+    _output = None
+
+    def name(self):
+        return self.fn.__name__ + "Backward0"
+
+    def __repr__(self):
+        return f"<{self.name()}>"
+
+    def save_for_backward(self, *tensors):
+        """Keep tensors for backward; modifying one in place afterwards makes backward fail.
+
+        Python numbers (an operand like the 2 in ``x * 2``) may be saved too, as they are.
+        """
+        self._saved = tuple((t, t._version[0]) if isinstance(t, Tensor) else (t, None)
+                            for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        if self.released:
+            raise_released(self)
+        if self._saved is None:
+            return ()
+        result = []
+        for tensor, version in self._saved:
+            if version is not None and tensor._version[0] != version:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified by "
+                    f"an inplace operation: the {tuple(tensor.shape)} tensor saved by "
+                    f"{self.name()} is at version {tensor._version[0]}; expected version "
+                    f"{version}. Use .clone() before modifying it in place.")
+            result.append(tensor)
+        return tuple(result)
+
+    @property
+    def output(self):
+        """The operation's result, re-attached to this node so higher derivatives flow through."""
+        if self.released:
+            raise_released(self)
+        array, version_box, version = self._output
+        if version_box[0] != version:
+            raise RuntimeError(
+                f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: the output of {self.name()} is at version {version_box[0]}; "
+                f"expected version {version}. Use .clone() before modifying it in place.")
+        out = Tensor._make(array)
+        if self.seq >= 0:
+            out.grad_fn = self
+            out._requires_grad = True
+        out._version = version_box
+        return out
+
+    def release(self):
+        """Free what backward saved (``retain_graph=False``)."""
+        if self._saved is not None or self._output is not None or self.__dict__.keys() - _NODE_KEYS:
+            self.released = True
+            self._saved = self._output = None
+
+    def register_hook(self, hook):
+        if self.hooks is None:
+            self.hooks = []
+        self.hooks.append(hook)
+
+    # PyTorch's names for graph inspection
+    @property
+    def next_functions(self):
+        return tuple((p.grad_fn if isinstance(p, Tensor) else p, 0) for p in self.parents)
+
+
+_NODE_KEYS = {"fn", "parents", "needs_input_grad", "seq", "shape", "dtype", "hooks", "retained",
+              "released", "_saved", "_output"}
+FunctionCtx = Node
+
+
+def raise_released(node):
+    raise RuntimeError(
+        f"Trying to backward through the graph a second time (or to read saved tensors after "
+        f"they were freed) at {node.name()}. Saved intermediate values of the graph are freed "
+        f"when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+        f"backward through the graph a second time.")
+
+
+class Function:
+    """Base of every operation; subclass it for custom operations, as in PyTorch.
+
+    ``forward(ctx, *args)`` receives the call's arguments (tensors untracked) and returns the
+    result as an array or a Tensor; ``backward(ctx, g)`` returns one gradient (Tensor or None)
+    per argument; ``jvp(ctx, *tangents)`` returns the output tangent.
+    """
+
+    differentiable = True
+    saves_output = False
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, g):
+        raise NotImplementedError
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = Node()
+        ctx.fn = cls
+        record = False
+        if STATE.grad_enabled and cls.differentiable:
+            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            record = True in needs
+            ctx.needs_input_grad = needs
+        result = cls._run_forward(ctx, args)
+        array = result.array if isinstance(result, Tensor) else result
+        out = Tensor._make(array)
+        record = record and array.dtype.kind in "fc"
+        if record:
+            ctx.parents = tuple(
+                (a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad else None
+                for a in args)
+            ctx.shape = array.shape
+            ctx.dtype = array.dtype
+            ctx.seq = next(_sequence)
+            out.grad_fn = ctx
+            out._requires_grad = True
+        if cls.saves_output:
+            ctx._output = (array, out._version, 0)
+        if forward_ad.STATE.level and cls.differentiable:
+            forward_ad.propagate(cls, ctx, args, out)
+        return out
+
+    @classmethod
+    def _run_forward(cls, ctx, args):
+        # forward computes values only: a custom forward written with Tensor ops records nothing
+        previous = STATE.grad_enabled
+        STATE.grad_enabled = False
+        try:
+            return cls.forward(ctx, *args)
+        finally:
+            STATE.grad_enabled = previous
+
+
+def once_differentiable(fn):
+    """Mark a custom backward as not differentiable again (kept for PyTorch compatibility)."""
+    return fn

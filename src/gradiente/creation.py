@@ -1,0 +1,267 @@
+"""Functions that make tensors: ``tensor``, ``zeros``, ``arange``, ``randn``, ...
+
+Signatures follow PyTorch: sizes as varargs or one sequence, and keyword-only ``dtype``,
+``device``, ``requires_grad`` and ``generator``.
+"""
+
+import numpy as np
+
+from . import dtypes
+from .device import device as Device, to_device
+from .random import rng_of
+from .tensor import Tensor
+
+__all__ = [
+    "tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty", "arange",
+    "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
+    "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like",
+    "normal", "bernoulli", "multinomial",
+]
+
+
+def _to_array(data, dtype=None, device=None, copy=True):
+    """Convert nested sequences, scalars, arrays or tensors to an array of the right dtype."""
+    np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
+    if isinstance(data, Tensor):
+        array = data.array
+    elif isinstance(data, (list, tuple)) and _contains_tensor(data):
+        array = np.array(_unwrap(data))
+    else:
+        array = np.asarray(data)
+    if array.dtype.kind in "OUS":
+        raise TypeError(f"tensor: can't convert data of type {type(data).__name__} "
+                        f"(NumPy dtype {array.dtype}) to a tensor")
+    if np_dtype is None:
+        if array.dtype.kind == "f" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
+            np_dtype = dtypes.default_float_np()
+        elif array.dtype.kind in "iu" and not isinstance(data, (np.ndarray, np.generic, Tensor)):
+            np_dtype = np.dtype(np.int64)
+        elif array.dtype.kind == "c":
+            raise TypeError("tensor: complex numbers are not supported")
+        else:
+            np_dtype = dtypes.from_numpy_dtype(array.dtype).np
+    array = array.astype(np_dtype, copy=copy)
+    if device is not None:
+        array = to_device(array, Device(device))
+    return array
+
+
+def _contains_tensor(seq):
+    return any(isinstance(x, Tensor) or (isinstance(x, (list, tuple)) and _contains_tensor(x))
+               for x in seq)
+
+
+def _unwrap(seq):
+    return [x.array if isinstance(x, Tensor) else _unwrap(x) if isinstance(x, (list, tuple))
+            else x for x in seq]
+
+
+def _finish(array, requires_grad):
+    t = Tensor._make(array)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False):
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays).
+
+    >>> tensor([[1, 2], [3, 4]]).dtype
+    gradiente.int64
+    """
+    return _finish(_to_array(data, dtype, device), requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """Like ``tensor`` but shares memory with ``data`` when no conversion is needed."""
+    if isinstance(data, Tensor):
+        return data if dtype is None else data.to(dtype)
+    return Tensor._make(_to_array(data, dtype, device, copy=False))
+
+
+asarray = as_tensor
+
+
+def from_numpy(array):
+    """A tensor sharing memory with a NumPy array (its dtype kept)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray, got {type(array).__name__}")
+    dtypes.from_numpy_dtype(array.dtype)
+    return Tensor._make(array)
+
+
+def _size(size, op):
+    if len(size) == 1 and isinstance(size[0], (list, tuple)):
+        size = tuple(size[0])
+    try:
+        size = tuple(int(s) for s in size)
+    except TypeError:
+        raise TypeError(f"{op}: size must be ints or one sequence of ints, got {size!r}") from None
+    if any(s < 0 for s in size):
+        raise RuntimeError(f"{op}: negative dimension in size {size}")
+    return size
+
+
+def _float_dtype(dtype):
+    return dtypes.default_float_np() if dtype is None else dtypes.to_numpy_dtype(dtype)
+
+
+def _make(xp_fn, size, dtype, device, requires_grad, op, *args):
+    xp = Device(device or "cpu").xp
+    array = getattr(xp, xp_fn)(_size(size, op), *args, dtype=_float_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    return _make("zeros", size, dtype, device, requires_grad, "zeros")
+
+
+def ones(*size, dtype=None, device=None, requires_grad=False):
+    return _make("ones", size, dtype, device, requires_grad, "ones")
+
+
+def empty(*size, dtype=None, device=None, requires_grad=False):
+    return _make("zeros", size, dtype, device, requires_grad, "empty")
+
+
+def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        dtype = dtypes.from_numpy_dtype(dtypes.result_np_dtype(fill_value))
+    array = np.full(_size((size,), "full"), fill_value, dtype=dtypes.to_numpy_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def _like(t, dtype):
+    return t.dtype if dtype is None else dtype
+
+
+def zeros_like(t, *, dtype=None, device=None, requires_grad=False):
+    return zeros(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def ones_like(t, *, dtype=None, device=None, requires_grad=False):
+    return ones(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def empty_like(t, *, dtype=None, device=None, requires_grad=False):
+    return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False):
+    return full(t.shape, fill_value, dtype=_like(t, dtype), requires_grad=requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` to ``end`` (excluded) by ``step``; ints give int64."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        dtype = dtypes.from_numpy_dtype(dtypes.result_np_dtype(start, end, step))
+    np_dtype = dtypes.to_numpy_dtype(dtype)
+    count = max(0, int(np.ceil((end - start) / step)))
+    array = (start + step * np.arange(count, dtype=np.float64)).astype(np_dtype)
+    if np_dtype.kind in "iu":
+        array = np.arange(start, end, step, dtype=np_dtype)
+    return _finish(array, requires_grad)
+
+
+def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    array = np.linspace(start, end, int(steps), dtype=np.float64).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    array = np.logspace(start, end, int(steps), base=base).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Uniform samples on [0, 1)."""
+    array = rng_of(generator).random(_size(size, "rand")).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
+    """Standard normal samples."""
+    array = rng_of(generator).standard_normal(_size(size, "randn")).astype(_float_dtype(dtype))
+    return _finish(array, requires_grad)
+
+
+def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
+            requires_grad=False):
+    """Integers uniform on [low, high); ``randint(high, size)`` starts at 0."""
+    if size is None:
+        low, high, size = 0, low, high
+    if high is None or size is None:
+        raise TypeError("randint: expected randint(low, high, size) or randint(high, size)")
+    if high <= low:
+        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
+    np_dtype = np.int64 if dtype is None else dtypes.to_numpy_dtype(dtype)
+    array = rng_of(generator).integers(low, high, _size((size,), "randint")).astype(np_dtype)
+    return _finish(array, requires_grad)
+
+
+def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    np_dtype = np.int64 if dtype is None else dtypes.to_numpy_dtype(dtype)
+    return _finish(rng_of(generator).permutation(int(n)).astype(np_dtype), requires_grad)
+
+
+def rand_like(t, *, dtype=None, generator=None, requires_grad=False):
+    return rand(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad)
+
+
+def randn_like(t, *, dtype=None, generator=None, requires_grad=False):
+    return randn(t.shape, dtype=_like(t, dtype), generator=generator, requires_grad=requires_grad)
+
+
+def randint_like(t, low, high=None, *, dtype=None, generator=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, t.shape, dtype=_like(t, dtype), generator=generator)
+
+
+def normal(mean, std, size=None, *, generator=None, dtype=None, requires_grad=False):
+    """Samples from N(mean, std²); mean and std may be tensors (broadcast)."""
+    mean_a = mean.array if isinstance(mean, Tensor) else mean
+    std_a = std.array if isinstance(std, Tensor) else std
+    shape = _size((size,), "normal") if size is not None else np.broadcast_shapes(
+        np.shape(mean_a), np.shape(std_a))
+    if dtype is None:
+        dtype = next((x.dtype for x in (mean, std) if isinstance(x, Tensor)), None)
+    draws = rng_of(generator).standard_normal(shape) * std_a + mean_a
+    return _finish(np.asarray(draws).astype(_float_dtype(dtype)), requires_grad)
+
+
+def bernoulli(p, *, generator=None):
+    """1 with probability ``p`` (a tensor of probabilities), else 0."""
+    probs = p.array
+    if np.any((probs < 0) | (probs > 1)):
+        raise RuntimeError("bernoulli: expected all probabilities in [0, 1]")
+    draws = rng_of(generator).random(probs.shape) < probs
+    return Tensor._make(draws.astype(probs.dtype))
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None):
+    """Indices drawn by the (unnormalised, non-negative) weights in each row of ``input``."""
+    weights = np.asarray(input.array, dtype=np.float64)
+    if weights.ndim not in (1, 2):
+        raise RuntimeError(f"multinomial: expected a 1-D or 2-D tensor, got {weights.ndim}-D")
+    if np.any(weights < 0) or not np.all(np.isfinite(weights)):
+        raise RuntimeError("multinomial: probabilities must be finite and non-negative")
+    rows = weights.reshape(-1, weights.shape[-1])
+    totals = rows.sum(axis=1, keepdims=True)
+    if np.any(totals <= 0):
+        raise RuntimeError("multinomial: each row of weights must have a positive sum")
+    if not replacement and num_samples > np.count_nonzero(rows, axis=1).min():
+        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples without replacement "
+                           f"from rows with fewer non-zero weights")
+    rng = rng_of(generator)
+    samples = np.stack([rng.choice(rows.shape[1], size=num_samples, replace=replacement,
+                                   p=row / row.sum()) for row in rows])
+    return Tensor._make(samples.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))

@@ -1,0 +1,160 @@
+"""Every primitive operation, one file per family, and the Tensor methods that call them.
+
+Each family module defines public functions (``gradiente.exp``); this package attaches the
+ones that are also Tensor methods (``x.exp()``), the operators (``x + y``) and the in-place
+forms (``x.add_(y)``).
+"""
+
+import numpy as np
+
+from ..tensor import Tensor
+from ..autograd.grad_mode import STATE
+from . import elementwise, reduce, movement, linalg
+
+FAMILIES = (elementwise, reduce, movement, linalg)
+
+# functions that are not methods of Tensor
+_NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY", "where",
+                "allclose", "isclose", "equal"}
+
+
+def _public_functions():
+    for module in FAMILIES:
+        for name in module.__all__:
+            yield name, getattr(module, name)
+
+
+def _attach_methods():
+    for name, fn in _public_functions():
+        if callable(fn) and name not in _NOT_METHODS and not hasattr(Tensor, name):
+            setattr(Tensor, name, fn)
+
+
+def _binary(fn):
+    def method(self, other):
+        return fn(self, other)
+    return method
+
+
+def _reflected(fn):
+    def method(self, other):
+        if not isinstance(other, (int, float, bool)):
+            return NotImplemented
+        return fn(other, self)
+    return method
+
+
+def _inplace(fn, name):
+    """``x.op_(...)``: compute ``op`` out of place, then write the result into ``x``."""
+    def method(self, *args, **kwargs):
+        recording = STATE.grad_enabled and (self._requires_grad or any(
+            isinstance(a, Tensor) and a._requires_grad for a in args))
+        if recording and self.is_leaf and self._requires_grad:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
+                               f"in-place operation; wrap it in `with gradiente.no_grad():` "
+                               f"or use the out-of-place {name.rstrip('_')}")
+        source = self
+        if recording:  # the recorded op must not see self's new value
+            source = Tensor._make(self.array.copy())
+            source.grad_fn, source._requires_grad = self.grad_fn, self._requires_grad
+        result = fn(source, *args, **kwargs)
+        return write_inplace(self, result, name)
+    method.__name__ = name
+    return method
+
+
+def write_inplace(self, result, name):
+    """Store ``result`` in ``self``'s memory, bump its version, and take over its history."""
+    array = result.array
+    if array.dtype != self.array.dtype:
+        if self.array.dtype.kind in "biu" and array.dtype.kind == "f":
+            raise RuntimeError(f"{name}: result type {result.dtype} can't be cast to the "
+                               f"desired output type {self.dtype}")
+    if array.shape != self.array.shape:
+        raise RuntimeError(f"{name}: output with shape {list(self.array.shape)} doesn't match "
+                           f"the broadcast shape {list(array.shape)}")
+    try:
+        self.array[...] = array
+    except ValueError as e:
+        raise RuntimeError(f"{name}: cannot write into this tensor ({e}); use .clone() "
+                           f"first") from None
+    self._version[0] += 1
+    if result.grad_fn is not None:
+        self.grad_fn = result.grad_fn
+        self._requires_grad = True
+    if result._tangent is not None or self._tangent is not None:
+        self._tangent = result._tangent
+    return self
+
+
+_OPERATORS = {
+    "__add__": elementwise.add, "__sub__": elementwise.sub, "__mul__": elementwise.mul,
+    "__truediv__": elementwise.div, "__floordiv__": elementwise.floor_divide,
+    "__mod__": elementwise.remainder, "__pow__": elementwise.pow,
+    "__matmul__": linalg.matmul, "__eq__": elementwise.eq, "__ne__": elementwise.ne,
+    "__lt__": elementwise.lt, "__le__": elementwise.le, "__gt__": elementwise.gt,
+    "__ge__": elementwise.ge, "__and__": elementwise.logical_and,
+    "__or__": elementwise.logical_or, "__xor__": elementwise.logical_xor,
+}
+_REFLECTED = {
+    "__radd__": elementwise.add, "__rsub__": elementwise.sub, "__rmul__": elementwise.mul,
+    "__rtruediv__": elementwise.div, "__rfloordiv__": elementwise.floor_divide,
+    "__rmod__": elementwise.remainder, "__rpow__": elementwise.pow,
+    "__rand__": elementwise.logical_and, "__ror__": elementwise.logical_or,
+}
+_INPLACE = {
+    "add_": elementwise.add, "sub_": elementwise.sub, "mul_": elementwise.mul,
+    "div_": elementwise.div, "pow_": elementwise.pow, "clamp_": elementwise.clamp,
+    "clip_": elementwise.clamp, "neg_": elementwise.neg, "remainder_": elementwise.remainder,
+    "floor_divide_": elementwise.floor_divide, "lerp_": elementwise.lerp,
+    "__iadd__": elementwise.add, "__isub__": elementwise.sub, "__imul__": elementwise.mul,
+    "__itruediv__": elementwise.div,
+}
+_INPLACE.update({name + "_": getattr(elementwise, name) for name in elementwise.UNARY})
+
+
+def _replace(self, value):
+    """``value`` broadcast to ``self``'s shape and dtype; the gradient to ``self`` becomes 0."""
+    if not isinstance(value, Tensor):
+        value = Tensor._make(np.asarray(value, dtype=self.array.dtype))
+    value = value.to(self.dtype).expand(self.array.shape)
+    if not self._requires_grad and not value._requires_grad:
+        return value
+    everywhere = Tensor._make(np.ones(self.array.shape, dtype=bool))
+    return elementwise.where(everywhere, value, self)
+
+
+def _fill(self, value):
+    return _replace(self, value)
+
+
+def _copy(self, src, non_blocking=False):
+    return _replace(self, src)
+
+
+def _zero(self):
+    return _fill(self, 0)
+
+
+def _attach_operators():
+    for name, fn in _OPERATORS.items():
+        setattr(Tensor, name, _binary(fn))
+    for name, fn in _REFLECTED.items():
+        setattr(Tensor, name, _reflected(fn))
+    for name, fn in _INPLACE.items():
+        setattr(Tensor, name, _inplace(fn, name))
+    Tensor.fill_ = _inplace(_fill, "fill_")
+    Tensor.zero_ = _inplace(_zero, "zero_")
+    Tensor.copy_ = _inplace(_copy, "copy_")
+    Tensor.__neg__ = elementwise.neg
+    Tensor.__pos__ = elementwise.positive
+    Tensor.__abs__ = elementwise.abs
+    Tensor.__invert__ = elementwise.logical_not
+    Tensor.T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))
+    Tensor.mT = property(lambda self: movement.transpose(self, -2, -1))
+    Tensor.H = Tensor.T
+    Tensor.mH = Tensor.mT
+
+
+_attach_methods()
+_attach_operators()

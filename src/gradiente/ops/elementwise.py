@@ -1,0 +1,986 @@
+"""Element-wise operations: arithmetic, the elementary functions, comparisons.
+
+Unary functions are rows of the ``UNARY`` table: a name, the forward array function and the
+local derivative f'(x, y) written with Tensor operations (y is the forward result). The same
+formula gives the VJP (g * f') and the JVP (dx * f'). The other operations are ``Function``
+classes with their forward, backward (VJP) and jvp rules side by side. Rules are written as if
+shapes matched: the engine sums gradients back over broadcast dimensions.
+"""
+
+import math
+
+import numpy as np
+
+from .. import dtypes
+from ..autograd.function import Function
+from ..tensor import Tensor
+
+__all__ = [
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "floor_divide",
+    "remainder", "fmod", "pow", "float_power", "atan2", "arctan2", "maximum", "minimum", "fmax",
+    "fmin", "where", "lerp", "clamp", "clip", "neg", "negative", "positive", "cast", "relu",
+    "eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal",
+    "not_equal", "equal", "isnan", "isinf", "isfinite", "isclose", "allclose",
+    "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not", "UNARY",
+    "hardtanh", "leaky_relu", "elu", "celu", "selu", "softplus", "gelu", "silu", "relu6",
+    "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid", "tanhshrink", "nan_to_num",
+]
+
+
+# ----- operands and dtypes --------------------------------------------------------------------
+
+def as_operand(x):
+    """The array (or Python scalar) an operation computes with."""
+    return x.array if isinstance(x, Tensor) else x
+
+
+def _binary_arrays(op, x, y):
+    """Both operands as arrays of the PyTorch result dtype, checking they broadcast."""
+    a, b = as_operand(x), as_operand(y)
+    a_array, b_array = hasattr(a, "dtype"), hasattr(b, "dtype")
+    if a_array and b_array:
+        if a.dtype != b.dtype:
+            dt = dtypes.result_np_dtype(a, b)
+            a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+        if a.shape != b.shape:
+            _check_broadcast(op, a.shape, b.shape)
+        return a, b
+    if not (a_array or b_array):
+        raise TypeError(f"{op}: expected at least one tensor, got {type(x).__name__} and "
+                        f"{type(y).__name__}")
+    array, scalar = (a, b) if a_array else (b, a)
+    if not isinstance(scalar, (int, float, bool, np.number, np.bool_)):
+        raise TypeError(f"{op}: unsupported operand type {type(scalar).__name__}")
+    kind = array.dtype.kind
+    if (kind == "f" or (kind in "iu" and not isinstance(scalar, float))
+            or (kind == "b" and isinstance(scalar, (bool, np.bool_)))):
+        dt = array.dtype
+    else:
+        dt = dtypes.result_np_dtype(array, scalar)
+        array = array.astype(dt)
+    scalar = dt.type(scalar)
+    return (array, scalar) if a_array else (scalar, array)
+
+
+def _check_broadcast(op, a, b):
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        raise RuntimeError(f"{op}: shapes {tuple(a)} and {tuple(b)} cannot be broadcast "
+                           f"together") from None
+
+
+def _floating(array):
+    """Integer and bool inputs of floating functions compute in the default float dtype."""
+    if array.dtype.kind == "f":
+        return array
+    return array.astype(dtypes.default_float_np())
+
+
+def product_rule(dx, y, x, dy, op):
+    """The tangent of a bilinear ``op(x, y)``: op(dx, y) + op(x, dy), skipping absent terms."""
+    left = None if dx is None else op(dx, y)
+    right = None if dy is None else op(x, dy)
+    if left is None:
+        return right
+    return left if right is None else left + right
+
+
+def _sum_present(*terms):
+    present = [t for t in terms if t is not None]
+    total = present[0]
+    for t in present[1:]:
+        total = total + t
+    return total
+
+
+# ----- arithmetic -----------------------------------------------------------------------------
+
+class Add(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = x + y"""
+        a, b = _binary_arrays("add", x, y)
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g; dy = g"""
+        return g, g
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        return _sum_present(dx, dy)
+
+
+class Sub(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = x - y"""
+        a, b = _binary_arrays("sub", x, y)
+        if a.dtype.kind == "b" if hasattr(a, "dtype") else False:
+            raise RuntimeError("sub: subtraction of bool tensors is not supported; use "
+                               "logical_xor")
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g; dy = -g"""
+        return g, (-g if ctx.needs_input_grad[1] else None)
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        return _sum_present(dx, None if dy is None else -dy)
+
+
+class Mul(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = x * y"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("mul", x, y)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * y; dy = g * x"""
+        x, y = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return (g * y if needs[0] else None), (g * x if needs[1] else None)
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        return product_rule(dx, y, x, dy, mul)
+
+
+class Div(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = x / y (true division: integers give floats)"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("div", x, y)
+        if a.dtype.kind != "f":
+            a = _floating(np.asarray(a))
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g / y; dy = -g * out / y"""
+        x, y = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = g / y
+        return (gx if needs[0] else None), (-gx * ctx.output if needs[1] else None)
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        return _sum_present(None if dx is None else dx / y,
+                            None if dy is None else -dy * ctx.output / y)
+
+
+class Pow(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = x ** y"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("pow", x, y)
+        if hasattr(b, "dtype") and b.dtype.kind in "iu" and np.any(b < 0):
+            raise RuntimeError("pow: integers to negative integer powers are not allowed")
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.power(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * y * x ** (y - 1); dy = g * out * log(x)  (0 where x == 0)"""
+        x, y = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = gy = None
+        if needs[0]:
+            gx = g * _pow_derivative(x, y)
+        if needs[1]:
+            gy = g * _pow_exponent_derivative(x, ctx.output)
+        return gx, gy
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        return _sum_present(None if dx is None else dx * _pow_derivative(x, y),
+                            None if dy is None else dy * _pow_exponent_derivative(x, ctx.output))
+
+
+def _pow_derivative(x, y):
+    if not isinstance(y, Tensor):
+        return y * x ** (y - 1) if y != 0 else x * 0.0
+    return where(y == 0, 0.0, y * x ** (y - 1))
+
+
+def _pow_exponent_derivative(x, out):
+    # x == 0 gives 0 * log(0); PyTorch takes the derivative there as 0.
+    if not isinstance(x, Tensor):
+        return out * math.log(x) if x > 0 else out * 0.0
+    safe_x = where(x == 0, 1.0, x)
+    return where(x == 0, 0.0, out * log(safe_x))
+
+
+class Remainder(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = x - floor(x / y) * y (Python's sign convention, as torch.remainder)"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("remainder", x, y)
+        return np.remainder(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g; dy = -g * floor(x / y)"""
+        x, y = ctx.saved_tensors
+        gy = -g * floor_divide(x, y) if ctx.needs_input_grad[1] else None
+        return g, gy
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        return _sum_present(dx, None if dy is None else -dy * floor_divide(x, y))
+
+
+class Fmod(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = x - trunc(x / y) * y (C's sign convention)"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("fmod", x, y)
+        return np.fmod(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g; dy = -g * trunc(x / y)"""
+        x, y = ctx.saved_tensors
+        gy = -g * trunc(div(x, y)) if ctx.needs_input_grad[1] else None
+        return g, gy
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        return _sum_present(dx, None if dy is None else -dy * trunc(div(x, y)))
+
+
+class Atan2(Function):
+    @staticmethod
+    def forward(ctx, y, x):
+        """out = atan2(y, x), the angle of the point (x, y)"""
+        ctx.save_for_backward(y, x)
+        a, b = _binary_arrays("atan2", y, x)
+        return np.arctan2(_floating(np.asarray(a)), b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dy = g * x / (x² + y²); dx = -g * y / (x² + y²)"""
+        y, x = ctx.saved_tensors
+        scale = g / (x * x + y * y)
+        return scale * x, -scale * y
+
+    @staticmethod
+    def jvp(ctx, dy, dx):
+        y, x = ctx.saved_tensors
+        return (dy * x - dx * y) / (x * x + y * y)
+
+
+class Maximum(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = max(x, y) element-wise (NaN propagates)"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("maximum", x, y)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g where x > y; dy = g where y > x; ties split g equally"""
+        x, y = ctx.saved_tensors
+        share = _tie_share(x, y, gt)
+        return g * share, g * (1.0 - share)
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        share = _tie_share(x, y, gt)
+        return dx * share + dy * (1.0 - share)
+
+
+class Minimum(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = min(x, y) element-wise (NaN propagates)"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("minimum", x, y)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g where x < y; dy = g where y < x; ties split g equally"""
+        x, y = ctx.saved_tensors
+        share = _tie_share(x, y, lt)
+        return g * share, g * (1.0 - share)
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        share = _tie_share(x, y, lt)
+        return dx * share + dy * (1.0 - share)
+
+
+def _tie_share(x, y, wins):
+    """The fraction of the gradient that goes to x: 1 where it wins, 1/2 on ties, else 0."""
+    dtype = x.dtype if x.dtype.is_floating_point else y.dtype
+    return wins(x, y).to(dtype) + 0.5 * eq(x, y).to(dtype)
+
+
+class Where(Function):
+    @staticmethod
+    def forward(ctx, condition, x, y):
+        """out = x where condition else y"""
+        cond = as_operand(condition)
+        if not hasattr(cond, "dtype") or cond.dtype.kind != "b":
+            raise RuntimeError(f"where: expected condition to be a bool tensor, got "
+                               f"{getattr(cond, 'dtype', type(cond).__name__)}")
+        ctx.condition = condition
+        a, b = _binary_arrays("where", x, y)
+        _check_broadcast("where", cond.shape, np.broadcast_shapes(np.shape(a), np.shape(b)))
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g where condition else 0; dy = g where not condition else 0"""
+        c = ctx.condition
+        needs = ctx.needs_input_grad
+        # zeros are written, not multiplied in, so an inf or NaN in g never leaks as 0 * inf
+        gx = where(c, g, 0.0) if needs[1] else None
+        gy = where(c, 0.0, g) if needs[2] else None
+        return None, gx, gy
+
+    @staticmethod
+    def jvp(ctx, dc, dx, dy):
+        return where(ctx.condition, 0.0 if dx is None else dx, 0.0 if dy is None else dy)
+
+
+class Lerp(Function):
+    @staticmethod
+    def forward(ctx, start, end, weight):
+        """out = start + weight * (end - start)"""
+        ctx.save_for_backward(start, end, weight)
+        a, b = _binary_arrays("lerp", start, end)
+        w = as_operand(weight)
+        return a + w * (b - a)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dstart = g * (1 - weight); dend = g * weight; dweight = g * (end - start)"""
+        start, end, weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return ((g * (1 - weight)) if needs[0] else None, (g * weight) if needs[1] else None,
+                (g * (end - start)) if needs[2] else None)
+
+    @staticmethod
+    def jvp(ctx, ds, de, dw):
+        start, end, weight = ctx.saved_tensors
+        terms = [ds * (1 - weight), de * weight]
+        if dw is not None:
+            terms.append(dw * (end - start))
+        return _sum_present(*terms)
+
+
+class Clamp(Function):
+    @staticmethod
+    def forward(ctx, x, low, high):
+        """out = min(max(x, low), high)"""
+        ctx.save_for_backward(x, low, high)
+        a = x.array
+        if low is not None:
+            a = np.maximum(a, _binary_arrays("clamp", x, low)[1])
+        if high is not None:
+            a = np.minimum(a, _binary_arrays("clamp", x, high)[1])
+        return a
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g where low <= x <= high; dlow = g where x < low; dhigh = g where x > high"""
+        x, low, high = ctx.saved_tensors
+        inside = _clamp_inside(x, low, high)
+        needs = ctx.needs_input_grad
+        glow = where(lt(x, low), g, 0.0) if needs[1] else None
+        ghigh = where(gt(x, high) & ~lt(x, low if low is not None else x), g, 0.0) \
+            if needs[2] else None
+        return where(inside, g, 0.0), glow, ghigh
+
+    @staticmethod
+    def jvp(ctx, dx, dlow, dhigh):
+        x, low, high = ctx.saved_tensors
+        out = where(_clamp_inside(x, low, high), dx, 0.0)
+        if isinstance(low, Tensor):
+            out = out + where(lt(x, low), dlow, 0.0)
+        if isinstance(high, Tensor):
+            out = out + where(gt(x, high) & ~lt(x, low if low is not None else x), dhigh, 0.0)
+        return out
+
+
+def _clamp_inside(x, low, high):
+    inside = None
+    if low is not None:
+        inside = ge(x, low)
+    if high is not None:
+        below = le(x, high)
+        inside = below if inside is None else inside & below
+    return inside
+
+
+class Cast(Function):
+    @staticmethod
+    def forward(ctx, x, np_dtype):
+        """out = x converted to another dtype"""
+        ctx.dtype_in = x.array.dtype
+        return x.array.astype(np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g converted back"""
+        return g.to(dtypes.from_numpy_dtype(ctx.dtype_in)), None
+
+    @staticmethod
+    def jvp(ctx, dx, _):
+        return dx
+
+
+class FloorDivide(Function):
+    differentiable = False
+
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = floor(x / y); not differentiable (its derivative is 0 almost everywhere)"""
+        a, b = _binary_arrays("floor_divide", x, y)
+        return np.floor_divide(a, b)
+
+
+# ----- unary functions: one row each ----------------------------------------------------------
+
+class Elementwise(Function):
+    """y = f(x) with derivative f'(x, y); subclasses are made from the rows of ``UNARY``."""
+
+    saves_output = True
+    f = None
+    df = None
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return ctx.fn.f(_floating(x.array))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return g * ctx.fn.df(x, ctx.output)
+
+    @staticmethod
+    def jvp(ctx, dx):
+        (x,) = ctx.saved_tensors
+        return dx * ctx.fn.df(x, ctx.output)
+
+
+def _sigmoid(a):
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+_erf_array = np.vectorize(math.erf, otypes=[np.float64])
+_SQRT_PI = math.sqrt(math.pi)
+_LN2, _LN10 = math.log(2.0), math.log(10.0)
+
+# name: (forward on arrays, f'(x, y) with Tensor ops)
+UNARY = {
+    "exp": (np.exp, lambda x, y: y),
+    "exp2": (np.exp2, lambda x, y: y * _LN2),
+    "expm1": (np.expm1, lambda x, y: y + 1),
+    "log": (np.log, lambda x, y: 1 / x),
+    "log2": (np.log2, lambda x, y: 1 / (x * _LN2)),
+    "log10": (np.log10, lambda x, y: 1 / (x * _LN10)),
+    "log1p": (np.log1p, lambda x, y: 1 / (x + 1)),
+    "sqrt": (np.sqrt, lambda x, y: 0.5 / y),
+    "rsqrt": (lambda a: 1 / np.sqrt(a), lambda x, y: -0.5 * y * y * y),
+    "reciprocal": (np.reciprocal, lambda x, y: -(y * y)),
+    "square": (np.square, lambda x, y: 2 * x),
+    "abs": (np.abs, lambda x, y: sign(x)),
+    "sin": (np.sin, lambda x, y: cos(x)),
+    "cos": (np.cos, lambda x, y: -sin(x)),
+    "tan": (np.tan, lambda x, y: 1 + y * y),
+    "asin": (np.arcsin, lambda x, y: rsqrt(1 - x * x)),
+    "acos": (np.arccos, lambda x, y: -rsqrt(1 - x * x)),
+    "atan": (np.arctan, lambda x, y: 1 / (1 + x * x)),
+    "sinh": (np.sinh, lambda x, y: cosh(x)),
+    "cosh": (np.cosh, lambda x, y: sinh(x)),
+    "tanh": (np.tanh, lambda x, y: 1 - y * y),
+    "asinh": (np.arcsinh, lambda x, y: rsqrt(x * x + 1)),
+    "acosh": (np.arccosh, lambda x, y: rsqrt(x * x - 1)),
+    "atanh": (np.arctanh, lambda x, y: 1 / (1 - x * x)),
+    "sigmoid": (_sigmoid, lambda x, y: y * (1 - y)),
+    "logit": (lambda a: np.log(a / (1 - a)), lambda x, y: 1 / (x * (1 - x))),
+    "erf": (lambda a: _erf_array(a).astype(a.dtype), lambda x, y: (2 / _SQRT_PI) * exp(-x * x)),
+    "erfc": (lambda a: 1 - _erf_array(a).astype(a.dtype),
+             lambda x, y: (-2 / _SQRT_PI) * exp(-x * x)),
+    # relu'(0) = 0, as the lectures take it; the derivative of a kink is a subgradient choice
+    "relu": (lambda a: np.maximum(a, 0), lambda x, y: gt(x, 0).to(x.dtype)),
+    # piecewise-constant functions: derivative 0 everywhere it exists
+    "sign": (np.sign, lambda x, y: x * 0.0),
+    "floor": (np.floor, lambda x, y: x * 0.0),
+    "ceil": (np.ceil, lambda x, y: x * 0.0),
+    "round": (np.round, lambda x, y: x * 0.0),
+    "trunc": (np.trunc, lambda x, y: x * 0.0),
+    "frac": (lambda a: a - np.trunc(a), lambda x, y: x * 0.0 + 1.0),
+}
+_KEEP_INTEGERS = {"abs", "sign", "square", "relu", "floor", "ceil", "round", "trunc"}
+
+
+def _make_unary(name, f, df):
+    cls = type(name.capitalize(), (Elementwise,), {"f": staticmethod(f), "df": staticmethod(df)})
+    if name in _KEEP_INTEGERS:
+        cls.forward = staticmethod(_integer_preserving_forward)
+
+    def op(input):
+        return cls.apply(input)
+
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = f"Element-wise {name}; its derivative is a row of UNARY in {__name__}."
+    return cls, op
+
+
+def _integer_preserving_forward(ctx, x):
+    ctx.save_for_backward(x)
+    a = x.array
+    if a.dtype.kind == "b":
+        raise RuntimeError(f"{ctx.fn.__name__.lower()}: not supported for bool tensors")
+    return ctx.fn.f(a)
+
+
+UNARY_FUNCTIONS = {}
+for _name, (_f, _df) in UNARY.items():
+    _cls, UNARY_FUNCTIONS[_name] = _make_unary(_name, _f, _df)
+    globals()[_name] = UNARY_FUNCTIONS[_name]
+    globals()[_cls.__name__] = _cls
+__all__ += list(UNARY)
+
+arcsin, arccos, arctan = asin, acos, atan  # noqa: F821 - made from UNARY above
+arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821
+absolute, fix = abs, trunc  # noqa: F821
+__all__ += ["arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "absolute", "fix"]
+
+
+class Neg(Function):
+    @staticmethod
+    def forward(ctx, x):
+        """out = -x"""
+        if x.array.dtype.kind == "b":
+            raise RuntimeError("neg: negation of a bool tensor is not supported; use "
+                               "logical_not")
+        return np.negative(x.array)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = -g"""
+        return -g
+
+    @staticmethod
+    def jvp(ctx, dx):
+        return -dx
+
+
+# ----- activations with parameters ------------------------------------------------------------
+
+class LeakyRelu(Function):
+    @staticmethod
+    def forward(ctx, x, slope):
+        """out = x if x > 0 else slope * x"""
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        a = x.array
+        return np.where(a > 0, a, a * a.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g if x > 0 else slope * g"""
+        (x,) = ctx.saved_tensors
+        return where(gt(x, 0), g, g * ctx.slope), None
+
+    @staticmethod
+    def jvp(ctx, dx, _):
+        (x,) = ctx.saved_tensors
+        return where(gt(x, 0), dx, dx * ctx.slope)
+
+
+class Elu(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, alpha, scale, input_scale):
+        """out = scale * (x if x > 0 else alpha * (exp(x * input_scale) - 1))"""
+        ctx.save_for_backward(x)
+        ctx.alpha, ctx.scale, ctx.input_scale = alpha, scale, input_scale
+        a = x.array
+        with np.errstate(over="ignore"):
+            negative = alpha * np.expm1(np.minimum(a, 0) * input_scale)
+        return (scale * np.where(a > 0, a, negative)).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * scale if x > 0 else g * input_scale * (out + scale * alpha)"""
+        return _elu_derivative(ctx) * g, None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return _elu_derivative(ctx) * dx
+
+
+def _elu_derivative(ctx):
+    (x,) = ctx.saved_tensors
+    negative = ctx.input_scale * (ctx.output + ctx.scale * ctx.alpha)
+    return where(gt(x, 0), ctx.scale, negative)
+
+
+class Softplus(Function):
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        """out = log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold"""
+        ctx.save_for_backward(x)
+        ctx.beta, ctx.threshold = beta, threshold
+        a = x.array
+        z = a * beta
+        return np.where(z > threshold, a, np.logaddexp(0, z) / beta).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * sigmoid(beta * x) (g where beta * x > threshold)"""
+        return g * _softplus_derivative(ctx), None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return dx * _softplus_derivative(ctx)
+
+
+def _softplus_derivative(ctx):
+    (x,) = ctx.saved_tensors
+    z = x * ctx.beta
+    return where(gt(z, ctx.threshold), 1.0, sigmoid(z))  # noqa: F821
+
+
+class Gelu(Function):
+    @staticmethod
+    def forward(ctx, x, approximate):
+        """out = x * Φ(x) (exact, with erf) or its tanh approximation"""
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        a = x.array
+        if approximate == "tanh":
+            inner = math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)
+            return (0.5 * a * (1 + np.tanh(inner))).astype(a.dtype, copy=False)
+        return (0.5 * a * (1 + _erf_array(a / math.sqrt(2)))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * (Φ(x) + x φ(x)), or the derivative of the tanh form"""
+        return g * _gelu_derivative(ctx), None
+
+    @staticmethod
+    def jvp(ctx, dx, _):
+        return dx * _gelu_derivative(ctx)
+
+
+def _gelu_derivative(ctx):
+    (x,) = ctx.saved_tensors
+    if ctx.approximate == "tanh":
+        k = math.sqrt(2 / math.pi)
+        t = tanh(k * (x + 0.044715 * x ** 3))  # noqa: F821
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
+    cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))  # noqa: F821
+    pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))  # noqa: F821
+    return cdf + x * pdf
+
+
+# ----- public functions -----------------------------------------------------------------------
+
+def add(input, other, *, alpha=1):
+    """input + alpha * other, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return Add.apply(input, other)
+
+
+def sub(input, other, *, alpha=1):
+    """input - alpha * other, broadcasting."""
+    if alpha != 1:
+        other = mul(other, alpha)
+    return Sub.apply(input, other)
+
+
+def mul(input, other):
+    return Mul.apply(input, other)
+
+
+def div(input, other, *, rounding_mode=None):
+    """input / other; ``rounding_mode`` 'trunc' or 'floor' rounds (and has no gradient)."""
+    if rounding_mode is None:
+        return Div.apply(input, other)
+    if rounding_mode == "floor":
+        return floor_divide(input, other)
+    if rounding_mode == "trunc":
+        result = Div.apply(input, other).detach()
+        out = trunc(result)  # noqa: F821
+        dt = dtypes.result_np_dtype(as_operand(input), as_operand(other))
+        return out if dt.kind == "f" else out.to(dtypes.from_numpy_dtype(dt))
+    raise ValueError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                     f"{rounding_mode!r}")
+
+
+true_divide = divide = div
+subtract, multiply = sub, mul
+
+
+def floor_divide(input, other):
+    return FloorDivide.apply(input, other)
+
+
+def remainder(input, other):
+    return Remainder.apply(input, other)
+
+
+def fmod(input, other):
+    return Fmod.apply(input, other)
+
+
+def pow(input, exponent):
+    """input ** exponent; either may be a tensor or a Python number."""
+    if not isinstance(input, Tensor):
+        from ..creation import full
+        dt = dtypes.result_np_dtype(input, exponent.array)
+        input = full((), input, dtype=dtypes.from_numpy_dtype(dt))
+    return Pow.apply(input, exponent)
+
+
+def float_power(input, exponent):
+    return pow(_as_double(input), _as_double(exponent))
+
+
+def _as_double(x):
+    return x.double() if isinstance(x, Tensor) else float(x)
+
+
+def atan2(input, other):
+    return Atan2.apply(input, other)
+
+
+arctan2 = atan2
+
+
+def maximum(input, other):
+    return Maximum.apply(input, other)
+
+
+def minimum(input, other):
+    return Minimum.apply(input, other)
+
+
+fmax, fmin = maximum, minimum
+
+
+def where(condition, input=None, other=None):
+    """``input`` where ``condition`` holds, else ``other`` (scalars allowed)."""
+    if input is None and other is None:
+        from .indexing import nonzero
+        return nonzero(condition, as_tuple=True)
+    return Where.apply(condition, input, other)
+
+
+def lerp(input, end, weight):
+    return Lerp.apply(input, end, weight)
+
+
+def clamp(input, min=None, max=None):
+    """Clip values to [min, max]; either bound may be None or a tensor."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(input, min, max)
+
+
+clip = clamp
+
+
+def neg(input):
+    return Neg.apply(input)
+
+
+negative = neg
+
+
+def positive(input):
+    return input
+
+
+def cast(input, np_dtype):
+    """``input`` converted to a NumPy dtype, differentiably between floating types."""
+    if np_dtype.kind != "f" or input.array.dtype.kind != "f":
+        return Tensor._make(input.array.astype(np_dtype))
+    return Cast.apply(input, np_dtype)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    return LeakyRelu.apply(input, negative_slope)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    return clamp(input, min_val, max_val)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    return Elu.apply(input, alpha, 1.0, 1.0)
+
+
+def celu(input, alpha=1.0, inplace=False):
+    return Elu.apply(input, alpha, 1.0, 1.0 / alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    return Elu.apply(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return Softplus.apply(input, beta, threshold)
+
+
+def gelu(input, approximate="none"):
+    return Gelu.apply(input, approximate)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)"""
+    return input * sigmoid(input)  # noqa: F821
+
+
+def mish(input, inplace=False):
+    return input * tanh(softplus(input))  # noqa: F821
+
+
+def hardsigmoid(input, inplace=False):
+    return clamp(input / 6.0 + 0.5, 0.0, 1.0)
+
+
+def hardswish(input, inplace=False):
+    return input * hardsigmoid(input)
+
+
+def softsign(input):
+    return input / (1 + abs(input))  # noqa: F821
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x), computed stably."""
+    return -softplus(-input)
+
+
+def tanhshrink(input):
+    return input - tanh(input)  # noqa: F821
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
+    array = np.nan_to_num(input.array, nan=nan, posinf=posinf, neginf=neginf)
+    return where(isfinite(input), input, Tensor._make(array))
+
+
+# ----- comparisons and logic: no gradient -----------------------------------------------------
+
+class _Predicate(Function):
+    differentiable = False
+    array_op = None
+
+    @staticmethod
+    def forward(ctx, x, y):
+        a, b = _binary_arrays(ctx.fn.__name__.lower(), x, y)
+        return ctx.fn.array_op(a, b)
+
+
+def _predicate(name, array_op):
+    cls = type(name, (_Predicate,), {"array_op": staticmethod(array_op)})
+
+    def op(input, other):
+        return cls.apply(input, other)
+
+    op.__name__ = op.__qualname__ = name.lower()
+    return op
+
+
+eq = _predicate("Eq", np.equal)
+ne = _predicate("Ne", np.not_equal)
+lt = _predicate("Lt", np.less)
+le = _predicate("Le", np.less_equal)
+gt = _predicate("Gt", np.greater)
+ge = _predicate("Ge", np.greater_equal)
+logical_and = _predicate("Logical_and", np.logical_and)
+logical_or = _predicate("Logical_or", np.logical_or)
+logical_xor = _predicate("Logical_xor", np.logical_xor)
+bitwise_and = _predicate("Bitwise_and", np.bitwise_and)
+bitwise_or = _predicate("Bitwise_or", np.bitwise_or)
+bitwise_xor = _predicate("Bitwise_xor", np.bitwise_xor)
+greater, less, greater_equal, less_equal, not_equal = gt, lt, ge, le, ne
+__all__ += ["bitwise_and", "bitwise_or", "bitwise_xor"]
+
+
+def equal(input, other):
+    """True when both tensors have the same shape and elements."""
+    return input.shape == other.shape and bool(np.array_equal(input.array, other.array))
+
+
+def _array_predicate(array_op, input):
+    return Tensor._make(array_op(input.array))
+
+
+def logical_not(input):
+    return _array_predicate(np.logical_not, input)
+
+
+def bitwise_not(input):
+    if input.array.dtype.kind == "f":
+        raise RuntimeError("bitwise_not: not implemented for floating-point tensors")
+    return _array_predicate(np.invert, input)
+
+
+def isnan(input):
+    return _array_predicate(np.isnan, input)
+
+
+def isinf(input):
+    return _array_predicate(np.isinf, input)
+
+
+def isfinite(input):
+    return _array_predicate(np.isfinite, input)
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return Tensor._make(np.isclose(input.array, as_operand(other), rtol=rtol, atol=atol,
+                                   equal_nan=equal_nan))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(np.allclose(input.array, as_operand(other), rtol=rtol, atol=atol,
+                            equal_nan=equal_nan))
