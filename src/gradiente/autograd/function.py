@@ -21,7 +21,7 @@ import itertools
 
 from ..tensor import Tensor
 from .grad_mode import STATE
-from . import forward_ad
+from . import anomaly, forward_ad
 
 __all__ = ["Function", "Node", "FunctionCtx", "once_differentiable"]
 
@@ -45,6 +45,7 @@ class Node:
     released = False
     _saved = None
     _output = None
+    inputs = None
 
     def name(self):
         return self.fn.__name__ + "Backward0"
@@ -100,6 +101,7 @@ class Node:
         if self._saved is not None or self._output is not None or self.__dict__.keys() - _NODE_KEYS:
             self.released = True
             self._saved = self._output = None
+        self.inputs = None
 
     def register_hook(self, hook):
         if self.hooks is None:
@@ -113,7 +115,7 @@ class Node:
 
 
 _NODE_KEYS = {"fn", "parents", "needs_input_grad", "seq", "shape", "dtype", "hooks", "retained",
-              "released", "_saved", "_output"}
+              "released", "_saved", "_output", "inputs", "created_at"}
 FunctionCtx = Node
 
 
@@ -168,8 +170,11 @@ class Function:
             ctx.shape = array.shape
             ctx.dtype = array.dtype
             ctx.seq = next(_sequence)
+            ctx.inputs = args  # what explain/ replays to show each step's value
             out.grad_fn = ctx
             out._requires_grad = True
+        if anomaly.STATE.enabled:
+            ctx.created_at = anomaly.creation_stack()
         if cls.saves_output:
             ctx._output = (array, out._version, 0)
         if forward_ad.STATE.level and cls.differentiable:
