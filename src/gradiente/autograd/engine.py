@@ -92,8 +92,6 @@ def _roots(tensors, grads, op):
 
 def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
     """The backward sweep. Returns {id(input): gradient} when ``inputs`` is given."""
-    from ..ops.reduce import sum_to_shape
-
     previous_mode = STATE.grad_enabled
     STATE.grad_enabled = create_graph
     try:
@@ -132,10 +130,20 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                 if parent is None or gi is None:
                     continue
                 if not isinstance(gi, Tensor):
-                    gi = Tensor._make(gi)
-                gi = _validate(node, i, parent, gi, sum_to_shape)
+                    gi = Tensor._make(np.asarray(gi))
+                if parent.__class__ is Node:
+                    shape, dtype = parent.shape, parent.dtype
+                else:
+                    shape, dtype = parent.array.shape, parent.array.dtype
+                if gi.array.shape != shape or gi.array.dtype != dtype:
+                    gi = _validate(node, i, shape, dtype, gi)
                 previous = grads.get(parent)
-                grads[parent] = gi if previous is None else previous + gi
+                if previous is None:
+                    grads[parent] = gi
+                elif create_graph:
+                    grads[parent] = previous + gi
+                else:
+                    grads[parent] = Tensor._make(previous.array + gi.array)
             if not retain_graph:
                 node.release()
 
@@ -176,12 +184,10 @@ def _by_sequence(node):
     return node.seq
 
 
-def _validate(node, i, parent, gi, sum_to_shape):
+def _validate(node, i, shape, dtype, gi):
     """Reduce a rule's gradient to its input's shape and dtype, or say which rule is wrong."""
-    if parent.__class__ is Node:
-        shape, dtype = parent.shape, parent.dtype
-    else:
-        shape, dtype = parent.array.shape, parent.array.dtype
+    from ..ops.reduce import sum_to_shape
+
     if gi.array.shape != shape:
         try:
             gi = sum_to_shape(gi, shape)

@@ -19,6 +19,8 @@ backward pass is itself recorded and every derivative is differentiable again.
 
 import itertools
 
+import numpy as np
+
 from ..tensor import Tensor
 from .grad_mode import STATE
 from . import anomaly, forward_ad
@@ -44,6 +46,7 @@ class Node:
     retained = None
     released = False
     _saved = None
+    _saved_versions = None
     _output = None
     inputs = None
 
@@ -58,8 +61,7 @@ class Node:
 
         Python numbers (an operand like the 2 in ``x * 2``) may be saved too, as they are.
         """
-        self._saved = tuple((t, t._version[0]) if isinstance(t, Tensor) else (t, None)
-                            for t in tensors)
+        self._saved = tensors
 
     @property
     def saved_tensors(self):
@@ -67,16 +69,15 @@ class Node:
             raise_released(self)
         if self._saved is None:
             return ()
-        result = []
-        for tensor, version in self._saved:
-            if version is not None and tensor._version[0] != version:
-                raise RuntimeError(
-                    f"one of the variables needed for gradient computation has been modified by "
-                    f"an inplace operation: the {tuple(tensor.shape)} tensor saved by "
-                    f"{self.name()} is at version {tensor._version[0]}; expected version "
-                    f"{version}. Use .clone() before modifying it in place.")
-            result.append(tensor)
-        return tuple(result)
+        if self._saved_versions is not None:
+            for tensor, version in zip(self._saved, self._saved_versions):
+                if version is not None and tensor._version[0] != version:
+                    raise RuntimeError(
+                        f"one of the variables needed for gradient computation has been "
+                        f"modified by an inplace operation: the {tuple(tensor.shape)} tensor "
+                        f"saved by {self.name()} is at version {tensor._version[0]}; expected "
+                        f"version {version}. Use .clone() before modifying it in place.")
+        return self._saved
 
     @property
     def output(self):
@@ -115,7 +116,8 @@ class Node:
 
 
 _NODE_KEYS = {"fn", "parents", "needs_input_grad", "seq", "shape", "dtype", "hooks", "retained",
-              "released", "_saved", "_output", "inputs", "created_at"}
+              "released", "_saved", "_saved_versions", "_output", "inputs",
+              "created_at"}
 FunctionCtx = Node
 
 
@@ -155,41 +157,40 @@ class Function:
         ctx = Node()
         ctx.fn = cls
         record = False
-        if STATE.grad_enabled and cls.differentiable:
-            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
-            record = True in needs
+        if STATE.grad_enabled:
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             ctx.needs_input_grad = needs
-        result = cls._run_forward(ctx, args)
-        array = result.array if isinstance(result, Tensor) else result
-        out = Tensor._make(array)
-        record = record and array.dtype.kind in "fc"
-        if record:
-            ctx.parents = tuple(
-                (a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad else None
-                for a in args)
-            ctx.shape = array.shape
-            ctx.dtype = array.dtype
+            # forward computes values only: a custom forward using Tensor ops records nothing
+            STATE.grad_enabled = False
+            try:
+                result = cls.forward(ctx, *args)
+            finally:
+                STATE.grad_enabled = True
+            record = True in needs and cls.differentiable
+        else:
+            result = cls.forward(ctx, *args)
+        if result.__class__ is not np.ndarray:
+            result = result.array if isinstance(result, Tensor) else np.asarray(result)
+        out = Tensor._make(result)
+        if record and result.dtype.kind == "f":
+            ctx.parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad
+                                 else None for a in args])
+            ctx.shape = result.shape
+            ctx.dtype = result.dtype
             ctx.seq = next(_sequence)
             ctx.inputs = args  # what explain/ replays to show each step's value
+            if ctx._saved is not None:
+                ctx._saved_versions = tuple([t._version[0] if isinstance(t, Tensor) else None
+                                             for t in ctx._saved])
             out.grad_fn = ctx
             out._requires_grad = True
-        if anomaly.STATE.enabled:
-            ctx.created_at = anomaly.creation_stack()
+            if anomaly.STATE.enabled:
+                ctx.created_at = anomaly.creation_stack()
         if cls.saves_output:
-            ctx._output = (array, out._version, 0)
+            ctx._output = (result, out._version, 0)
         if forward_ad.STATE.level and cls.differentiable:
             forward_ad.propagate(cls, ctx, args, out)
         return out
-
-    @classmethod
-    def _run_forward(cls, ctx, args):
-        # forward computes values only: a custom forward written with Tensor ops records nothing
-        previous = STATE.grad_enabled
-        STATE.grad_enabled = False
-        try:
-            return cls.forward(ctx, *args)
-        finally:
-            STATE.grad_enabled = previous
 
 
 def once_differentiable(fn):
