@@ -2,15 +2,29 @@
 
 ``sum_to_shape`` is the one place broadcasting is undone: the engine calls it on every
 gradient whose shape differs from its input's.
+
+Non-differentiable here: argmax, argmin, all, any, count_nonzero (integer or bool results).
 """
+
+import builtins
+import math
+from collections import namedtuple
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _check_dim
-from .elementwise import _floating
+from .elementwise import _floating, abs, exp, isnan, maximum, minimum, sign, sqrt, where
 
-__all__ = ["sum", "mean", "sum_to_shape", "normalize_dims"]
+__all__ = ["sum", "mean", "sum_to_shape", "normalize_dims", "prod", "max", "min", "amax",
+           "amin", "argmax", "argmin", "var", "std", "var_mean", "std_mean", "norm",
+           "logsumexp", "cumsum", "cumprod", "all", "any", "count_nonzero", "median",
+           "nansum", "nanmean"]
+
+# torch.return_types.max and its kin: (values, indices) named tuples
+_VALUES_INDICES = {name: namedtuple(name, ("values", "indices")) for name in ("max", "min",
+                                                                              "median")}
 
 
 def normalize_dims(op, dim, ndim):
@@ -34,13 +48,39 @@ def _restore_dims(g, axes, keepdim, ndim):
     return g.reshape(shape)
 
 
+def _setup(ctx, op, x, dim, keepdim):
+    """Record the reduced axes and the input's shape on ``ctx``; return the input's array."""
+    a = x.array
+    ctx.axes = normalize_dims(op, dim, a.ndim)
+    ctx.keepdim, ctx.shape_in = keepdim, a.shape
+    return a
+
+
+def _restored(ctx, t):
+    """``t`` (a result or its gradient) with the reduced axes back as size-1 dims."""
+    return _restore_dims(t, ctx.axes, ctx.keepdim, len(ctx.shape_in))
+
+
+def _reduced_count(shape, axes):
+    return math.prod(shape[i] for i in axes)
+
+
+def _require_floating(op, x):
+    if x.array.dtype.kind != "f":
+        raise RuntimeError(f"{op}: input dtype must be floating point, got {x.dtype}")
+
+
+def _const(array):
+    return Tensor._make(array)
+
+
+# ----- sum, mean, prod ------------------------------------------------------------------------
+
 class Sum(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim, np_dtype):
         """out = Σ x over dim"""
-        a = x.array
-        ctx.axes = normalize_dims("sum", dim, a.ndim)
-        ctx.keepdim, ctx.shape_in = keepdim, a.shape
+        a = _setup(ctx, "sum", x, dim, keepdim)
         if np_dtype is None and a.dtype.kind in "bui":
             np_dtype = np.int64
         return np.sum(a, axis=ctx.axes, keepdims=keepdim, dtype=np_dtype)
@@ -48,8 +88,7 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g broadcast back over the summed dims"""
-        g = _restore_dims(g, ctx.axes, ctx.keepdim, len(ctx.shape_in))
-        return g.expand(ctx.shape_in), None, None, None
+        return _restored(ctx, g).expand(ctx.shape_in), None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -60,24 +99,61 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         """out = Σ x / n over dim"""
-        a = x.array
-        if a.dtype.kind != "f":
+        if x.array.dtype.kind != "f":
             raise RuntimeError(f"mean: could not infer output dtype; input dtype must be "
                                f"floating point, got {x.dtype}")
-        ctx.axes = normalize_dims("mean", dim, a.ndim)
-        ctx.keepdim, ctx.shape_in = keepdim, a.shape
-        ctx.count = int(np.prod([a.shape[i] for i in ctx.axes])) if a.ndim else 1
-        return np.mean(a, axis=ctx.axes, keepdims=keepdim)
+        a = _setup(ctx, "mean", x, dim, keepdim)
+        ctx.count = _reduced_count(a.shape, ctx.axes)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.mean(a, axis=ctx.axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
         """dx = g / n broadcast back over the averaged dims"""
-        g = _restore_dims(g, ctx.axes, ctx.keepdim, len(ctx.shape_in))
-        return (g / ctx.count).expand(ctx.shape_in), None, None
+        return (_restored(ctx, g) / ctx.count).expand(ctx.shape_in), None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
         return dx.mean(ctx.axes, keepdim=ctx.keepdim)
+
+
+class Prod(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim, np_dtype):
+        """out = Π x over dim"""
+        ctx.save_for_backward(x)
+        a = _setup(ctx, "prod", x, dim, keepdim)
+        if np_dtype is None and a.dtype.kind in "bui":
+            np_dtype = np.int64
+        return np.prod(a, axis=ctx.axes, keepdims=keepdim, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx_i = g * Π_{j≠i} x_j"""
+        return _restored(ctx, g) * _prod_of_others(ctx), None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return (dx * _prod_of_others(ctx)).sum(ctx.axes, keepdim=ctx.keepdim)
+
+
+def _prod_of_others(ctx):
+    """Π_{j≠i} x_j for every i: out / x where x != 0, never dividing by a zero."""
+    (x,) = ctx.saved_tensors
+    out = _restored(ctx, ctx.output)
+    zero = x.array == 0
+    if not zero.any():
+        return out / x
+    # out / x is exact (also as a function, for second derivatives) wherever x != 0; at a
+    # zero it is the product of the non-zeros when it is its slice's only zero, else 0.
+    zeros_per_slice = np.sum(zero, axis=ctx.axes, keepdims=True)
+    zero = _const(zero)
+    x_safe = where(zero, 1.0, x)
+    nonzero_prod = x_safe.prod(ctx.axes, keepdim=True)
+    at_zero = where(_const(zeros_per_slice == 1), nonzero_prod, 0.0)
+    return where(zero, at_zero, out / x_safe)
 
 
 class SumToShape(Function):
@@ -85,13 +161,13 @@ class SumToShape(Function):
     def forward(ctx, x, shape):
         """out = x summed over the dims that broadcasting added or stretched"""
         a = x.array
-        ctx.shape_in = a.shape
+        ctx.shape_in, ctx.shape_out = a.shape, shape
         lead = a.ndim - len(shape)
         if lead < 0:
             raise ValueError(f"sum_to_shape: {a.shape} has fewer dims than {shape}")
         axes = tuple(range(lead)) + tuple(
             lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
-        if any(n != 1 and a.shape[lead + i] != n for i, n in enumerate(shape)):
+        if builtins.any(n != 1 and a.shape[lead + i] != n for i, n in enumerate(shape)):
             raise ValueError(f"sum_to_shape: {a.shape} does not broadcast from {shape}")
         out = np.sum(a, axis=axes, keepdims=True) if axes else a
         return out.reshape(shape)
@@ -103,7 +179,7 @@ class SumToShape(Function):
 
     @staticmethod
     def jvp(ctx, dx, _):
-        return sum_to_shape(dx, ctx.shape)
+        return sum_to_shape(dx, ctx.shape_out)
 
 
 def sum_to_shape(x, shape):
@@ -114,13 +190,578 @@ def sum_to_shape(x, shape):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
-    """Sum of elements, over all of them or along ``dim``; bools and ints sum to int64."""
-    from .. import dtypes
+    """Sum of elements, over all of them or along ``dim``; bools and ints sum to int64.
+
+    >>> import gradiente as gr
+    >>> gr.tensor([[1., 2.], [3., 4.]]).sum(1)
+    tensor([3., 7.])
+    """
     np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
+    if dim == () or dim == []:  # PyTorch reduces over all dims for an empty dim list
+        dim = None
     return Sum.apply(input, dim, keepdim, np_dtype)
 
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
+    if dim == () or dim == []:
+        dim = None
     return Mean.apply(input, dim, keepdim)
+
+
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum treating NaN as zero."""
+    return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
+
+
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over the non-NaN elements."""
+    count = sum(~isnan(input), dim, keepdim)
+    return nansum(input, dim, keepdim, dtype=dtype) / count
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product of elements; its gradient is exact with zeros in the input.
+
+    >>> import gradiente as gr
+    >>> gr.tensor([[1., 2.], [3., 4.]]).prod(0)
+    tensor([3., 8.])
+    """
+    np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
+    return Prod.apply(input, dim, keepdim, np_dtype)
+
+
+# ----- max, min and their indices -------------------------------------------------------------
+
+class Amax(Function):
+    saves_output = True
+    array_op = staticmethod(np.amax)
+    name = "amax"
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        """out = max x over dim"""
+        ctx.save_for_backward(x)
+        a = _setup(ctx, ctx.fn.name, x, dim, keepdim)
+        _check_nonempty(ctx.fn.name, a, ctx.axes)
+        return ctx.fn.array_op(a, axis=ctx.axes, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g / (number of ties) at the elements equal to the result, 0 elsewhere"""
+        return _restored(ctx, g) * _tie_share(ctx), None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return (dx * _tie_share(ctx)).sum(ctx.axes, keepdim=ctx.keepdim)
+
+
+class Amin(Amax):
+    array_op = staticmethod(np.amin)
+    name = "amin"
+
+
+def _tie_share(ctx):
+    (x,) = ctx.saved_tensors
+    return _share_among(x.array, _restored(ctx, ctx.output).array, ctx.axes)
+
+
+def _share_among(a, out, axes):
+    """1/k at the k elements of ``a`` equal to ``out`` (NaN counts as equal to NaN), else 0."""
+    # ties share the gradient equally, as PyTorch's amax/amin, max(), median() and inf-norm do
+    hit = (a == out) | (np.isnan(a) & np.isnan(out))
+    share = hit / np.sum(hit, axis=axes, keepdims=True)
+    return _const(share.astype(a.dtype, copy=False))
+
+
+def _check_nonempty(op, a, axes):
+    if builtins.any(a.shape[i] == 0 for i in axes) or (a.size == 0 and not axes):
+        raise IndexError(f"{op}: expected reduction dims {list(axes)} to have non-zero size, "
+                         f"got input of shape {tuple(a.shape)}")
+
+
+class SelectByIndex(Function):
+    @staticmethod
+    def forward(ctx, x, index, dim, keepdim):
+        """out = x at ``index`` (an integer array with dim kept as size 1) along dim"""
+        a = x.array
+        ctx.index, ctx.dim, ctx.keepdim, ctx.shape_in = index, dim, keepdim, a.shape
+        if a.ndim == 0:
+            return a
+        out = np.take_along_axis(a, index, axis=dim)
+        return out if keepdim else np.squeeze(out, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g at the selected positions, 0 elsewhere"""
+        if len(ctx.shape_in) == 0:
+            return g, None, None, None
+        g = _restore_dims(g, (ctx.dim,), ctx.keepdim, len(ctx.shape_in))
+        positions = np.arange(ctx.shape_in[ctx.dim]).reshape(
+            [-1 if i == ctx.dim else 1 for i in range(len(ctx.shape_in))])
+        return where(_const(positions == ctx.index), g, 0.0), None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return SelectByIndex.apply(dx, ctx.index, ctx.dim, ctx.keepdim)
+
+
+def _values_indices(name, input, dim, keepdim, index):
+    """The named tuple (values, indices) of ``max(dim=)`` and kin, from ``index`` (keepdim)."""
+    a = input.array
+    values = SelectByIndex.apply(input, index, dim, keepdim)
+    if a.ndim and not keepdim:
+        index = np.squeeze(index, axis=dim)
+    return _VALUES_INDICES[name](values, _const(np.asarray(index, dtype=np.int64)))
+
+
+def _arg_extreme(name, array_op, input, dim, keepdim):
+    """argmax/argmin along one dim (kept as size 1), as an int64 array."""
+    a = input.array
+    if a.ndim == 0:
+        return np.zeros((), dtype=np.int64)
+    axis = _check_dim(name, dim, a.ndim)
+    if a.shape[axis] == 0:
+        raise IndexError(f"{name}: expected reduction dim {dim} to have non-zero size, got "
+                         f"input of shape {tuple(a.shape)}")
+    return array_op(a, axis=axis, keepdims=True)
+
+
+def _max_min(name, array_op, fallback, extreme, input, dim, keepdim):
+    if isinstance(dim, Tensor):  # max(input, other): the element-wise maximum
+        return fallback(input, dim)
+    if dim is None:
+        return extreme(input)
+    axis = _check_dim(name, dim, input.array.ndim) if input.array.ndim else 0
+    index = _arg_extreme(name, array_op, input, dim, True)
+    return _values_indices(name, input, axis, keepdim, index)
+
+
+def max(input, dim=None, keepdim=False):
+    """``max(x)``: the largest element; ``max(x, dim)``: (values, indices) along dim;
+    ``max(x, other)``: the element-wise maximum. Ties of ``max(x)`` share the gradient equally.
+
+    >>> import gradiente as gr
+    >>> gr.tensor([[1., 5.], [3., 2.]]).max(dim=1)
+    max(values=tensor([5., 3.]), indices=tensor([1, 0]))
+    """
+    return _max_min("max", np.argmax, maximum, amax, input, dim, keepdim)
+
+
+def min(input, dim=None, keepdim=False):
+    """``min(x)``, ``min(x, dim)`` -> (values, indices), or ``min(x, other)``; see ``max``."""
+    return _max_min("min", np.argmin, minimum, amin, input, dim, keepdim)
+
+
+def amax(input, dim=(), keepdim=False):
+    """The largest elements over ``dim`` (all dims for () or None); ties share the gradient."""
+    return Amax.apply(input, None if dim == () else dim, keepdim)
+
+
+def amin(input, dim=(), keepdim=False):
+    return Amin.apply(input, None if dim == () else dim, keepdim)
+
+
+def _arg(name, array_op, input, dim, keepdim):
+    if dim is not None:
+        index = _arg_extreme(name, array_op, input, dim, keepdim)
+        if not keepdim and index.ndim:
+            index = np.squeeze(index, axis=_check_dim(name, dim, input.array.ndim))
+        return _const(index)
+    a = input.array
+    if a.size == 0:
+        raise RuntimeError(f"{name}: expected a non-empty tensor, got shape {tuple(a.shape)}")
+    index = np.asarray(array_op(a.reshape(-1)), dtype=np.int64)
+    return _const(index.reshape((1,) * a.ndim) if keepdim else index)
+
+
+def argmax(input, dim=None, keepdim=False):
+    """Index of the largest element (of the flattened input when dim is None); first on ties."""
+    return _arg("argmax", np.argmax, input, dim, keepdim)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg("argmin", np.argmin, input, dim, keepdim)
+
+
+class Median(Amax):
+    name = "median"
+
+    @staticmethod
+    def array_op(a, axis, keepdims):
+        """the lower median of all elements (NaN if there is one)"""
+        flat = a.reshape(-1)
+        return flat[_median_index("median", flat, 0)].reshape((1,) * a.ndim if keepdims else ())
+
+
+def median(input, dim=None, keepdim=False):
+    """The lower median: of all elements (ties share the gradient), or (values, indices) along
+    ``dim`` (the gradient goes to the index).
+
+    >>> import gradiente as gr
+    >>> gr.tensor([3., 1., 4., 2.]).median()
+    tensor(2.)
+    """
+    a = input.array
+    if dim is None:
+        return Median.apply(input, None, False)
+    axis = _check_dim("median", dim, a.ndim) if a.ndim else 0
+    index = _median_index("median", a, axis) if a.ndim else np.zeros((), dtype=np.int64)
+    return _values_indices("median", input, axis, keepdim, index)
+
+
+def _median_index(op, a, axis):
+    """Index along ``axis`` of the lower median of each slice (of the first NaN, if any)."""
+    n = a.shape[axis]
+    if n == 0:
+        raise IndexError(f"{op}: expected reduction dim {axis} to have non-zero size, got "
+                         f"input of shape {tuple(a.shape)}")
+    order = np.argsort(a, axis=axis, kind="stable")
+    index = np.take(order, [(n - 1) // 2], axis=axis)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        has_nan = nan.any(axis=axis, keepdims=True)
+        index = np.where(has_nan, np.argmax(nan, axis=axis, keepdims=True), index)
+    return index
+
+
+# ----- variance, norms, log-sum-exp -----------------------------------------------------------
+
+class Var(Function):
+    @staticmethod
+    def forward(ctx, x, dim, correction, keepdim):
+        """out = Σ (x - mean)² / (n - correction) over dim"""
+        _require_floating("var", x)
+        ctx.save_for_backward(x)
+        a = _setup(ctx, "var", x, dim, keepdim)
+        n = _reduced_count(a.shape, ctx.axes)
+        ctx.divisor = n - correction if n > correction else 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.var(a, axis=ctx.axes, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * 2 (x - mean) / (n - correction)"""
+        return _restored(ctx, g) * _var_derivative(ctx), None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return (dx * _var_derivative(ctx)).sum(ctx.axes, keepdim=ctx.keepdim)
+
+
+def _var_derivative(ctx):
+    (x,) = ctx.saved_tensors
+    centered = x - x.mean(ctx.axes, keepdim=True)
+    if ctx.divisor == 0:
+        return centered * math.inf
+    return centered * (2.0 / ctx.divisor)
+
+
+def _correction(op, unbiased, correction):
+    if unbiased is not None and correction is not None:
+        raise RuntimeError(f"{op}: pass either unbiased or correction, not both")
+    if correction is not None:
+        return correction
+    return 0 if unbiased is False else 1
+
+
+def _var_args(op, dim, unbiased, correction):
+    if isinstance(dim, bool):  # var(x, unbiased): PyTorch's legacy overload
+        dim, unbiased = None, dim
+    return dim, _correction(op, unbiased, correction)
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Variance over ``dim`` with Bessel's ``correction`` (1 by default; ``unbiased=False``: 0).
+
+    >>> import gradiente as gr
+    >>> gr.tensor([1., 2., 3., 4.]).var()
+    tensor(1.6667)
+    """
+    dim, correction = _var_args("var", dim, unbiased, correction)
+    return Var.apply(input, dim, correction, keepdim)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Standard deviation: sqrt(var) with the same arguments."""
+    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over ``dim``."""
+    dim, correction = _var_args("var_mean", dim, unbiased, correction)
+    return Var.apply(input, dim, correction, keepdim), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over ``dim``."""
+    variance, average = var_mean(input, dim, unbiased, keepdim, correction=correction)
+    return sqrt(variance), average
+
+
+class Norm(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, p, dim, keepdim):
+        """out = (Σ |x|^p)^(1/p) over dim; max |x| for p = inf, min |x| for -inf"""
+        if x.array.dtype.kind != "f":
+            raise RuntimeError(f"norm: input dtype should be floating point, got {x.dtype}")
+        ctx.save_for_backward(x)
+        ctx.p = p
+        a = _setup(ctx, "norm", x, dim, keepdim)
+        axes = ctx.axes
+        magnitude = np.abs(a)
+        if p == 2:
+            return np.sqrt(np.sum(a * a, axis=axes, keepdims=keepdim))
+        if p == 1:
+            return np.sum(magnitude, axis=axes, keepdims=keepdim)
+        if p == math.inf:
+            return np.amax(magnitude, axis=axes, keepdims=keepdim, initial=0.0)
+        if p == -math.inf:
+            _check_nonempty("norm", a, axes)
+            return np.amin(magnitude, axis=axes, keepdims=keepdim)
+        if p == 0:
+            return np.sum(a != 0, axis=axes, keepdims=keepdim).astype(a.dtype)
+        with np.errstate(divide="ignore"):
+            return np.sum(magnitude ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * x / out for p = 2 (0 where out = 0); g * sign(x) * |x|^(p-1) / out^(p-1)"""
+        return _restored(ctx, g) * _norm_derivative(ctx), None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return (dx * _norm_derivative(ctx)).sum(ctx.axes, keepdim=ctx.keepdim)
+
+
+def _norm_derivative(ctx):
+    """d out / dx, shaped like x."""
+    (x,) = ctx.saved_tensors
+    p = ctx.p
+    out = _restored(ctx, ctx.output)
+    # where out == 0 the norm has a kink: its subgradient 0 is taken, as PyTorch does
+    vanishes = _const(out.array == 0)
+    safe_out = where(vanishes, 1.0, out)
+    if p == 0:
+        return x * 0.0
+    if p == 1:
+        return sign(x)
+    if p == 2:
+        return x / safe_out
+    if math.isinf(p):
+        return sign(x) * _share_among(np.abs(x.array), out.array, ctx.axes)
+    magnitude = abs(x) ** (p - 1)
+    if p < 1:
+        magnitude = where(_const(x.array == 0), 0.0, magnitude)
+    return where(vanishes, 0.0, sign(x) * magnitude / safe_out ** (p - 1))
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """The p-norm of ``input`` flattened, or over ``dim``: p = 2 ('fro'), 1, inf, -inf, 0, any
+    positive number. The gradient at a zero vector is 0.
+
+    >>> import gradiente as gr
+    >>> gr.tensor([3., 4.]).norm()
+    tensor(5.)
+    """
+    if dtype is not None:
+        input = input.to(dtype)
+    if p == "fro" or p is None:
+        p = 2
+    elif isinstance(p, str):
+        raise RuntimeError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
+    if isinstance(dim, int):
+        dim = (dim,)
+    return Norm.apply(input, float(p), dim, keepdim)
+
+
+class Logsumexp(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim, keepdim):
+        """out = m + log Σ exp(x - m) over dim, with m = max x"""
+        ctx.save_for_backward(x)
+        a = _floating(x.array)
+        _setup(ctx, "logsumexp", x, dim, keepdim)
+        if a.size == 0:
+            return np.log(np.sum(np.exp(a), axis=ctx.axes, keepdims=keepdim))
+        # the max is subtracted so that exp never overflows; infinite maxima are left out
+        m = np.amax(a, axis=ctx.axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0.0).astype(a.dtype, copy=False)
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(a - m), axis=ctx.axes, keepdims=True)) + m
+        return out if keepdim else np.squeeze(out, axis=ctx.axes)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * exp(x - out), the softmax of x over dim"""
+        return _restored(ctx, g) * _logsumexp_derivative(ctx), None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return (dx * _logsumexp_derivative(ctx)).sum(ctx.axes, keepdim=ctx.keepdim)
+
+
+def _logsumexp_derivative(ctx):
+    (x,) = ctx.saved_tensors
+    return exp(x - _restored(ctx, ctx.output))
+
+
+def logsumexp(input, dim=None, keepdim=False):
+    """log Σ exp(input) over ``dim``, computed without overflow.
+
+    >>> import gradiente as gr
+    >>> gr.tensor([1000., 1000.]).logsumexp(0)
+    tensor(1000.6931)
+    """
+    return Logsumexp.apply(input, dim, keepdim)
+
+
+# ----- cumulative sums and products -----------------------------------------------------------
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx, x, dim, reverse, np_dtype):
+        """out_i = Σ_{k≤i} x_k along dim (Σ_{k≥i} x_k when reverse)"""
+        a = x.array
+        ctx.dim, ctx.reverse = _cumulative_axis("cumsum", a, dim), reverse
+        if np_dtype is None and a.dtype.kind in "bui":
+            np_dtype = np.int64
+        if a.ndim == 0:
+            return a.astype(np_dtype or a.dtype)
+        if reverse:
+            flipped = np.flip(a, ctx.dim)
+            return np.flip(np.cumsum(flipped, axis=ctx.dim, dtype=np_dtype), ctx.dim)
+        return np.cumsum(a, axis=ctx.dim, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = Σ_{i≥k} g_i: the cumulative sum in the other direction"""
+        return Cumsum.apply(g, ctx.dim, not ctx.reverse, None), None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return Cumsum.apply(dx, ctx.dim, ctx.reverse, None)
+
+
+def _cumulative_axis(op, a, dim):
+    if dim is None:
+        raise TypeError(f"{op}: missing the required argument 'dim'")
+    return _check_dim(op, dim, a.ndim)
+
+
+class Cumprod(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim, np_dtype):
+        """out_i = Π_{k≤i} x_k along dim"""
+        ctx.save_for_backward(x)
+        a = x.array
+        ctx.dim = _cumulative_axis("cumprod", a, dim)
+        if np_dtype is None and a.dtype.kind in "bui":
+            np_dtype = np.int64
+        if a.ndim == 0:
+            return a.astype(np_dtype or a.dtype)
+        return np.cumprod(a, axis=ctx.dim, dtype=np_dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx_k = Σ_{i≥k} g_i Π_{j≤i, j≠k} x_j = (Σ_{i≥k} g_i out_i) / x_k where x_k != 0"""
+        (x,) = ctx.saved_tensors
+        out = ctx.output
+        if x.ndim == 0:
+            return g, None, None
+        zero = x.array == 0
+        if not zero.any():
+            return Cumsum.apply(g * out, ctx.dim, True, None) / x, None, None
+        first, positions, at_first, zero = _first_zero(zero, ctx.dim)
+        x_safe = where(zero, 1.0, x)
+        # exact wherever x != 0: out / x_k is the product without x_k even past a zero
+        grad = Cumsum.apply(g * out, ctx.dim, True, None) / x_safe
+        # at a slice's first zero z: Π_{k<z} x_k · Σ_{i≥z} g_i Π_{z<k≤i} x_k (later zeros: 0)
+        left, right = _around_first_zero(x, first, positions, ctx.dim)
+        from_first = where(_const(positions >= first), g * right, 0.0)
+        at_zero = left * from_first.sum(ctx.dim, keepdim=True)
+        return where(zero, where(at_first, at_zero, 0.0), grad), None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        (x,) = ctx.saved_tensors
+        out = ctx.output
+        if x.ndim == 0:
+            return dx
+        zero = x.array == 0
+        if not zero.any():
+            return out * Cumsum.apply(dx / x, ctx.dim, False, None)
+        first, positions, at_first, zero = _first_zero(zero, ctx.dim)
+        before = out * Cumsum.apply(dx / where(zero, 1.0, x), ctx.dim, False, None)
+        # from the first zero z on, only x_z's tangent moves the product
+        left, right = _around_first_zero(x, first, positions, ctx.dim)
+        dx_at_first = where(at_first, dx, 0.0).sum(ctx.dim, keepdim=True)
+        return where(_const(positions < first), before, dx_at_first * left * right)
+
+
+def _first_zero(zero, axis):
+    """Index z of each slice's first zero (n if none), positions along axis, masks of z and
+    of the zeros."""
+    n = zero.shape[axis]
+    first = np.where(zero.any(axis=axis, keepdims=True),
+                     np.argmax(zero, axis=axis, keepdims=True), n)
+    positions = np.arange(n).reshape([-1 if i == axis else 1 for i in range(zero.ndim)])
+    return first, positions, _const(positions == first), _const(zero)
+
+
+def _around_first_zero(x, first, positions, axis):
+    """Π_{k<z} x_k (keepdim) and, for i ≥ z, Π_{z<k≤i} x_k."""
+    left = where(_const(positions < first), x, 1.0).prod(axis, keepdim=True)
+    right = where(_const(positions <= first), 1.0, x).cumprod(axis)
+    return left, right
+
+
+def cumsum(input, dim, *, dtype=None):
+    """Cumulative sum along ``dim``.
+
+    >>> import gradiente as gr
+    >>> gr.tensor([1., 2., 3.]).cumsum(0)
+    tensor([1., 3., 6.])
+    """
+    np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
+    return Cumsum.apply(input, dim, False, np_dtype)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Cumulative product along ``dim``; its gradient is exact with zeros in the input."""
+    np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
+    return Cumprod.apply(input, dim, np_dtype)
+
+
+# ----- logical reductions: no gradient --------------------------------------------------------
+
+def _logical(op, array_op, input, dim, keepdim):
+    a = input.array
+    axes = None if dim is None else normalize_dims(op, dim, a.ndim)
+    return _const(np.asarray(array_op(a, axis=axes, keepdims=keepdim)))
+
+
+def all(input, dim=None, keepdim=False):
+    """True where every element (over ``dim``) is non-zero."""
+    return _logical("all", np.all, input, dim, keepdim)
+
+
+def any(input, dim=None, keepdim=False):
+    """True where some element (over ``dim``) is non-zero."""
+    return _logical("any", np.any, input, dim, keepdim)
+
+
+def count_nonzero(input, dim=None):
+    """Number of non-zero elements (over ``dim``), as int64."""
+    a = input.array
+    axes = None if dim is None else normalize_dims("count_nonzero", dim, a.ndim)
+    return _const(np.asarray(np.count_nonzero(a, axis=axes), dtype=np.int64))
+
+
