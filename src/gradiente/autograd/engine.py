@@ -7,10 +7,12 @@ to its input's shape (undoing broadcasting) and checks its shape and dtype, nami
 operation when a rule returns something wrong.
 """
 
+import operator
+
 import numpy as np
 
 from ..tensor import Tensor
-from .function import Node
+from .function import Node, raise_released
 from .grad_mode import STATE
 from . import anomaly
 
@@ -102,31 +104,27 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
         wanted = None if inputs is None else {id(t): t for t in inputs}
         captured = {}
         owned = {id(g.array) for g in root_grads}  # arrays that must be copied before storing
+        check_anomaly = anomaly.STATE.enabled
 
         for node in _topological_order(roots):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            if node.hooks:
-                g = _run_hooks(node.hooks, g)
-            if node.retained is not None and accumulate:
-                tensor = node.retained()
-                if tensor is not None:
-                    tensor.grad = _stored(g, create_graph, owned)
-            if wanted is not None:
-                _capture(node, g, wanted, captured)
+            if node.hooks or node.retained is not None or wanted is not None:
+                g = _visit(node, g, wanted, captured, accumulate, create_graph, owned)
             if node.released:
-                from .function import raise_released
                 raise_released(node)
             results = node.fn.backward(node, g)
-            if not isinstance(results, tuple):
+            parents = node.parents
+            if results.__class__ is not tuple:
                 results = (results,)
-            if len(results) != len(node.parents):
+            if len(results) != len(parents):
                 raise RuntimeError(f"{node.name()}: function backward returned {len(results)} "
-                                   f"gradients, expected {len(node.parents)} (one per input)")
-            if anomaly.STATE.enabled:
+                                   f"gradients, expected {len(parents)} (one per input)")
+            if check_anomaly:
                 anomaly.check(node, results)
-            for i, (parent, gi) in enumerate(zip(node.parents, results)):
+            for i, parent in enumerate(parents):
+                gi = results[i]
                 if parent is None or gi is None:
                     continue
                 if not isinstance(gi, Tensor):
@@ -166,6 +164,21 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
         STATE.grad_enabled = previous_mode
 
 
+def _visit(node, g, wanted, captured, accumulate, create_graph, owned):
+    """Hooks, retain_grad and autograd.grad's capture for the tensor ``node`` produced."""
+    if node.hooks:
+        g = _run_hooks(node.hooks, g)
+    if node.retained is not None and accumulate:
+        tensor = node.retained()
+        if tensor is not None:
+            tensor.grad = _stored(g, create_graph, owned)
+    if wanted is not None:
+        for key, t in wanted.items():
+            if t.grad_fn is node:
+                captured[key] = g
+    return g
+
+
 def _topological_order(roots):
     seen = set()
     stack = [t.grad_fn for t in roots if t.grad_fn is not None]
@@ -180,8 +193,7 @@ def _topological_order(roots):
     return sorted(seen, key=_by_sequence, reverse=True)
 
 
-def _by_sequence(node):
-    return node.seq
+_by_sequence = operator.attrgetter("seq")
 
 
 def _validate(node, i, shape, dtype, gi):
@@ -198,12 +210,6 @@ def _validate(node, i, shape, dtype, gi):
     if gi.array.dtype != dtype:
         gi = gi.to(dtype)
     return gi
-
-
-def _capture(node, g, wanted, captured):
-    for key, t in wanted.items():
-        if t.grad_fn is node:
-            captured[key] = g
 
 
 def _run_hooks(hooks, g):

@@ -157,40 +157,53 @@ class Function:
         ctx = Node()
         ctx.fn = cls
         record = False
-        if STATE.grad_enabled:
-            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
-            ctx.needs_input_grad = needs
+        if _GRAD.grad_enabled:
+            for a in args:
+                if isinstance(a, Tensor) and a._requires_grad:
+                    record = cls.differentiable
+                    break
+            if record:
+                ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
+                                              for a in args])
             # forward computes values only: a custom forward using Tensor ops records nothing
-            STATE.grad_enabled = False
+            _GRAD.grad_enabled = False
             try:
                 result = cls.forward(ctx, *args)
             finally:
-                STATE.grad_enabled = True
-            record = True in needs and cls.differentiable
+                _GRAD.grad_enabled = True
         else:
             result = cls.forward(ctx, *args)
         if result.__class__ is not np.ndarray:
             result = result.array if isinstance(result, Tensor) else np.asarray(result)
         out = Tensor._make(result)
         if record and result.dtype.kind == "f":
-            ctx.parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad
-                                 else None for a in args])
-            ctx.shape = result.shape
-            ctx.dtype = result.dtype
-            ctx.seq = next(_sequence)
-            ctx.inputs = args  # what explain/ replays to show each step's value
-            if ctx._saved is not None:
-                ctx._saved_versions = tuple([t._version[0] if isinstance(t, Tensor) else None
-                                             for t in ctx._saved])
-            out.grad_fn = ctx
-            out._requires_grad = True
-            if anomaly.STATE.enabled:
-                ctx.created_at = anomaly.creation_stack()
+            _record(ctx, args, result, out)
         if cls.saves_output:
             ctx._output = (result, out._version, 0)
-        if forward_ad.STATE.level and cls.differentiable:
+        if _FORWARD_AD.level and cls.differentiable:
             forward_ad.propagate(cls, ctx, args, out)
         return out
+
+
+def _record(ctx, args, result, out):
+    """Make ``ctx`` the graph node of ``out``."""
+    ctx.parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad
+                         else None for a in args])
+    ctx.shape = result.shape
+    ctx.dtype = result.dtype
+    ctx.seq = next(_sequence)
+    ctx.inputs = args  # what explain/ replays to show each step's value
+    if ctx._saved is not None:
+        ctx._saved_versions = tuple([t._version[0] if isinstance(t, Tensor) else None
+                                     for t in ctx._saved])
+    out.grad_fn = ctx
+    out._requires_grad = True
+    if anomaly.STATE.enabled:
+        ctx.created_at = anomaly.creation_stack()
+
+
+_GRAD = STATE
+_FORWARD_AD = forward_ad.STATE
 
 
 def once_differentiable(fn):
