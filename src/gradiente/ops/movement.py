@@ -1,24 +1,37 @@
-"""Shape operations: reshape, view, expand, transpose, permute, ...
+"""Shape operations: reshape, view, expand, permute, cat, split, repeat, flip, roll, pad, ...
 
 They are linear, so their JVP is the operation itself applied to the tangent, and their VJP
-is the inverse movement of the gradient.
+is the adjoint movement of the gradient (a slice's adjoint pads with zeros, a copy's adjoint
+sums the copies).
 """
 
 import math
+from functools import reduce as _fold
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _check_dim
 
-__all__ = ["reshape", "view", "view_as", "expand", "expand_as", "broadcast_to", "transpose",
-           "permute", "t"]
+__all__ = [
+    "reshape", "view", "view_as", "expand", "expand_as", "broadcast_to", "transpose", "permute",
+    "t", "unsqueeze", "squeeze", "flatten", "unflatten", "movedim", "moveaxis", "swapaxes",
+    "swapdims", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "cat", "concat",
+    "concatenate", "stack", "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d",
+    "atleast_3d", "split", "chunk", "unbind", "narrow", "tril", "triu", "clone", "contiguous",
+]
+
+# Tensor methods that are written in place (made by ops/__init__._inplace)
+INPLACE = {}
 
 
 def _infer_shape(op, shape, numel):
-    shape = list(shape)
+    shape = [int(s) for s in shape]
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}: only one dimension can be inferred")
+    if any(s < -1 for s in shape):
+        raise RuntimeError(f"{op}: invalid shape dimension {min(shape)}")
     if -1 in shape:
         known = math.prod(s for s in shape if s != -1)
         if known == 0 or numel % known:
@@ -36,22 +49,34 @@ def _shape_args(shape):
     return tuple(shape)
 
 
+def _share_version(input, out):
+    """A view shares its base's version counter: in-place changes through either are seen."""
+    if out.array.base is not None and np.may_share_memory(out.array, input.array):
+        out._version = input._version
+    return out
+
+
+def _dims_tuple(dims):
+    return (dims,) if isinstance(dims, int) else tuple(dims)
+
+
 class Reshape(Function):
     @staticmethod
-    def forward(ctx, x, shape):
+    def forward(ctx, x, shape, op):
         """out = x with the same elements in a new shape"""
         a = x.array
         ctx.shape_in = a.shape
-        return a.reshape(_infer_shape("reshape", shape, a.size))
+        ctx.shape_out = _infer_shape(op, shape, a.size)
+        return a.reshape(ctx.shape_out)
 
     @staticmethod
     def backward(ctx, g):
         """dx = g reshaped back"""
-        return g.reshape(ctx.shape_in), None
+        return g.reshape(ctx.shape_in), None, None
 
     @staticmethod
-    def jvp(ctx, dx, shape):
-        return dx.reshape(shape)
+    def jvp(ctx, dx, *_):  # non-tensor arguments get None tangents
+        return dx.reshape(ctx.shape_out)
 
 
 class Expand(Function):
@@ -66,6 +91,7 @@ class Expand(Function):
                                f"greater or equal to the number of dimensions in the tensor "
                                f"({a.ndim})")
         shape = tuple(a.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+        ctx.shape_out = shape
         try:
             return np.broadcast_to(a, shape)
         except ValueError:
@@ -78,8 +104,8 @@ class Expand(Function):
         return g, None
 
     @staticmethod
-    def jvp(ctx, dx, shape):
-        return dx.expand(shape)
+    def jvp(ctx, dx, _):  # the shape argument's tangent is None
+        return dx.expand(ctx.shape_out)
 
 
 class Permute(Function):
@@ -108,25 +134,28 @@ class Permute(Function):
 
 def reshape(input, *shape):
     shape = _shape_args(shape)
-    if input.array.shape == shape:
-        return Reshape.apply(input, shape) if input._requires_grad else Tensor._make(input.array)
-    return Reshape.apply(input, shape)
+    if input.array.shape == shape and not input._requires_grad:
+        return _share_version(input, Tensor._make(input.array))
+    return _share_version(input, Reshape.apply(input, shape, "reshape"))
 
 
 def view(input, *shape):
     """Like reshape; gradiente's views and reshapes both share memory when NumPy can."""
-    return reshape(input, *shape)
+    shape = _shape_args(shape)
+    if input.array.shape == shape and not input._requires_grad:
+        return _share_version(input, Tensor._make(input.array))
+    return _share_version(input, Reshape.apply(input, shape, "view"))
 
 
 def view_as(input, other):
-    return reshape(input, other.shape)
+    return view(input, other.shape)
 
 
 def expand(input, *shape):
     shape = _shape_args(shape)
     if input.array.shape == shape:
         return input
-    return Expand.apply(input, shape)
+    return _share_version(input, Expand.apply(input, shape))
 
 
 def expand_as(input, other):
@@ -138,7 +167,7 @@ def broadcast_to(input, shape):
 
 
 def permute(input, *dims):
-    return Permute.apply(input, _shape_args(dims))
+    return _share_version(input, Permute.apply(input, _shape_args(dims)))
 
 
 def transpose(input, dim0, dim1):
@@ -148,7 +177,10 @@ def transpose(input, dim0, dim1):
     dims = list(range(ndim))
     d0, d1 = _check_dim("transpose", dim0, ndim), _check_dim("transpose", dim1, ndim)
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(input, tuple(dims))
+    return _share_version(input, Permute.apply(input, tuple(dims)))
+
+
+swapaxes = swapdims = transpose
 
 
 def t(input):
@@ -170,10 +202,541 @@ def squeeze(input, dim=None):
     if dim is None:
         axes = {i for i, n in enumerate(shape) if n == 1}
     else:
-        dims = (dim,) if isinstance(dim, int) else tuple(dim)
-        axes = {_check_dim("squeeze", d, len(shape)) for d in dims} if shape else set()
-        axes = {a for a in axes if shape[a] == 1}
+        axes = {_check_dim("squeeze", d, len(shape)) for d in _dims_tuple(dim)}
+        axes = {a for a in axes if shape and shape[a] == 1}
     return reshape(input, tuple(n for i, n in enumerate(shape) if i not in axes))
 
 
-__all__ += ["unsqueeze", "squeeze"]
+def flatten(input, start_dim=0, end_dim=-1):
+    """Merge dims start_dim..end_dim into one."""
+    shape = input.array.shape
+    if not shape:
+        return reshape(input, (1,))
+    start = _check_dim("flatten", start_dim, len(shape))
+    end = _check_dim("flatten", end_dim, len(shape))
+    if start > end:
+        raise RuntimeError("flatten: start_dim cannot come after end_dim")
+    if start == end:
+        return input
+    return reshape(input, shape[:start] + (-1,) + shape[end + 1:])
+
+
+def unflatten(input, dim, sizes):
+    """Split dim into the given sizes (one of them may be -1)."""
+    shape = input.array.shape
+    axis = _check_dim("unflatten", dim, len(shape))
+    sizes = tuple(sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    known = math.prod(s for s in sizes if s != -1)
+    if (-1 not in sizes and known != shape[axis]) or (
+            -1 in sizes and (known == 0 or shape[axis] % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({shape[axis]}) in the input tensor")
+    return reshape(input, shape[:axis] + sizes + shape[axis + 1:])
+
+
+def movedim(input, source, destination):
+    """Move the dims ``source`` to the positions ``destination``; the others keep their order."""
+    ndim = input.array.ndim
+    source, destination = _dims_tuple(source), _dims_tuple(destination)
+    if len(source) != len(destination):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source "
+                           f"({list(source)} dims) should contain the same number of dims as "
+                           f"destination ({list(destination)} dims)")
+    source = [_check_dim("movedim", d, ndim) for d in source]
+    destination = [_check_dim("movedim", d, ndim) for d in destination]
+    for name, dims in (("source", source), ("destination", destination)):
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({dims})")
+    if ndim == 0:
+        return input
+    rest = iter(d for d in range(ndim) if d not in source)
+    placed = dict(zip(destination, source))
+    return permute(input, tuple(placed[i] if i in placed else next(rest) for i in range(ndim)))
+
+
+moveaxis = movedim
+
+
+# ----- copies: repeat, flip, roll -------------------------------------------------------------
+
+class Repeat(Function):
+    @staticmethod
+    def forward(ctx, x, repeats):
+        """out = x tiled repeats[i] times along dim i (extra leading repeats add dims)"""
+        a = x.array
+        if len(repeats) < a.ndim:
+            raise RuntimeError("repeat: Number of dimensions of repeat dims can not be smaller "
+                               "than number of dimensions of tensor")
+        if any(r < 0 for r in repeats):
+            raise RuntimeError(f"repeat: Trying to create tensor with negative dimension "
+                               f"{min(repeats)}: {list(repeats)}")
+        ctx.shape_in = a.shape
+        ctx.padded = (1,) * (len(repeats) - a.ndim) + a.shape
+        return np.tile(a.reshape(ctx.padded), repeats)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g summed over the copies"""
+        split = []
+        for r, n in zip(g.shape, ctx.padded):
+            split += [r // n if n else 0, n]
+        copies = tuple(range(0, len(split), 2))
+        return g.reshape(split).sum(copies).reshape(ctx.shape_in), None
+
+    @staticmethod
+    def jvp(ctx, dx, repeats):
+        return dx.repeat(repeats)
+
+
+def repeat(input, *repeats):
+    """Tile the tensor ``repeats[i]`` times along dim i (PyTorch's repeat, NumPy's tile)."""
+    return Repeat.apply(input, tuple(int(r) for r in _shape_args(repeats)))
+
+
+def tile(input, dims):
+    """Like repeat, but missing leading repeats count as 1."""
+    dims = tuple(int(r) for r in _dims_tuple(dims))
+    return repeat(input, (1,) * (input.array.ndim - len(dims)) + dims)
+
+
+class Flip(Function):
+    @staticmethod
+    def forward(ctx, x, dims):
+        """out = x reversed along dims (a copy, as in PyTorch)"""
+        a = x.array
+        axes = [_check_dim("flip", d, a.ndim) for d in dims]
+        if len(set(axes)) != len(axes):
+            raise RuntimeError(f"flip: dim {axes[0]} appears multiple times in the list of dims")
+        ctx.axes = tuple(axes) if a.ndim else ()
+        return np.flip(a, ctx.axes).copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g reversed along the same dims"""
+        return g.flip(ctx.axes), None
+
+    @staticmethod
+    def jvp(ctx, dx, _):
+        return dx.flip(ctx.axes)
+
+
+def flip(input, *dims):
+    return Flip.apply(input, _shape_args(dims))
+
+
+def fliplr(input):
+    if input.array.ndim < 2:
+        raise RuntimeError("fliplr: Input must be >= 2-d.")
+    return flip(input, 1)
+
+
+def flipud(input):
+    if input.array.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d.")
+    return flip(input, 0)
+
+
+class Roll(Function):
+    @staticmethod
+    def forward(ctx, x, shifts, dims):
+        """out[(i + shift) % n] = x[i] along each dim (over the flattened tensor for no dims)"""
+        a = x.array
+        ctx.shifts, ctx.dims = shifts, dims
+        if dims is None:
+            return np.roll(a.reshape(-1), shifts).reshape(a.shape)
+        axes = tuple(_check_dim("roll", d, a.ndim) for d in dims)
+        return np.roll(a, shifts, axis=axes) if a.ndim else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g rolled back by -shifts"""
+        return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims), None, None
+
+    @staticmethod
+    def jvp(ctx, dx, shifts, dims):
+        return Roll.apply(dx, shifts, dims)
+
+
+def roll(input, shifts, dims=None):
+    shifts = _dims_tuple(shifts)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                               f"dims: 0")
+        return Roll.apply(input, shifts, None)
+    dims = _dims_tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(shifts)}, "
+                           f"dims:{len(dims)}")
+    return Roll.apply(input, shifts, dims)
+
+
+# ----- joining: cat, stack --------------------------------------------------------------------
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        """out = [x1, x2, ...] joined along dim"""
+        arrays = [x.array for x in tensors]
+        # PyTorch's legacy rule: 1-D empty tensors are skipped whatever the others' shapes
+        kept = [a for a in arrays if not (a.ndim == 1 and a.size == 0)] or arrays[:1]
+        first = kept[0]
+        if first.ndim == 0:
+            raise RuntimeError("cat: zero-dimensional tensor (at position 0) cannot be "
+                               "concatenated")
+        axis = _check_dim("cat", dim, first.ndim)
+        for i, a in enumerate(arrays):
+            if a.ndim == 1 and a.size == 0 and len(kept) < len(arrays):
+                continue
+            if a.ndim != first.ndim:
+                raise RuntimeError(f"cat: Tensors must have same number of dimensions: got "
+                                   f"{first.ndim} and {a.ndim}")
+            for d in range(a.ndim):
+                if d != axis and a.shape[d] != first.shape[d]:
+                    raise RuntimeError(
+                        f"cat: Sizes of tensors must match except in dimension {axis}. "
+                        f"Expected size {first.shape[d]} but got size {a.shape[d]} for tensor "
+                        f"number {i} in the list.")
+        ctx.axis = axis
+        ctx.sizes = [a.shape[axis] if a.ndim == first.ndim else 0 for a in arrays]
+        dtype = _fold(dtypes._promote_np, [a.dtype for a in arrays])
+        return np.concatenate([a.astype(dtype, copy=False) for a in kept], axis=axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx_i = the slice of g that x_i filled"""
+        grads, start = [], 0
+        for size, needs in zip(ctx.sizes, ctx.needs_input_grad[1:]):
+            grads.append(narrow(g, ctx.axis, start, size) if needs else None)
+            start += size
+        return (None, *grads)
+
+    @staticmethod
+    def jvp(ctx, _, *tangents):
+        parts = []
+        for size, dx in zip(ctx.sizes, tangents):
+            if size:
+                parts.append(dx if dx is not None else _zeros_slab(ctx, size))
+        return Cat.apply(ctx.axis, *parts)
+
+
+def _zeros_slab(ctx, size):
+    shape = list(ctx.shape)
+    shape[ctx.axis] = size
+    return Tensor._make(np.zeros(shape, dtype=ctx.dtype))
+
+
+def _tensor_list(op, tensors):
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a sequence of Tensors, got a Tensor")
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of Tensors")
+    for i, x in enumerate(tensors):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{op}: expected Tensor as element {i} in argument 0, but got "
+                            f"{type(x).__name__}")
+    return tensors
+
+
+def cat(tensors, dim=0):
+    """Join tensors along an existing dim."""
+    return Cat.apply(dim, *_tensor_list("cat", tensors))
+
+
+concat = concatenate = cat
+
+
+def stack(tensors, dim=0):
+    """Join tensors of equal shape along a new dim."""
+    tensors = _tensor_list("stack", tensors)
+    first = tensors[0].array.shape
+    for i, x in enumerate(tensors):
+        if x.array.shape != first:
+            raise RuntimeError(f"stack: stack expects each tensor to be equal size, but got "
+                               f"{list(first)} at entry 0 and {list(x.array.shape)} at entry {i}")
+    axis = _check_dim("stack", dim, len(first) + 1)
+    return cat([unsqueeze(x, axis) for x in tensors], axis)
+
+
+def atleast_1d(*tensors):
+    return _atleast(tensors, 1)
+
+
+def atleast_2d(*tensors):
+    return _atleast(tensors, 2)
+
+
+def atleast_3d(*tensors):
+    return _atleast(tensors, 3)
+
+
+def _atleast(tensors, ndim):
+    # NumPy's rule, as in PyTorch: 1-D (n) -> (1, n); for 3-D, (n) -> (1, n, 1), (m, n) -> (m, n, 1)
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    sequence = tensors[0] if len(tensors) == 1 and not single else tensors
+    result = []
+    for x in sequence:
+        shape = x.array.shape
+        if len(shape) < ndim:
+            if ndim == 3 and len(shape) == 2:
+                shape = shape + (1,)
+            elif ndim == 3:
+                shape = (1,) + (shape or (1,)) + (1,)
+            else:
+                shape = (1,) * (ndim - len(shape)) + shape
+            x = reshape(x, shape)
+        result.append(x)
+    return result[0] if single else tuple(result)
+
+
+def hstack(tensors):
+    tensors = atleast_1d(_tensor_list("hstack", tensors))
+    return cat(tensors, 0 if tensors[0].ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat(atleast_2d(_tensor_list("vstack", tensors)), 0)
+
+
+def dstack(tensors):
+    return cat(atleast_3d(_tensor_list("dstack", tensors)), 2)
+
+
+# ----- slicing: narrow, split, chunk, unbind, pad ---------------------------------------------
+
+class Pad(Function):
+    @staticmethod
+    def forward(ctx, x, pads, value):
+        """out = x with pads[d] = (before, after) elements of value added on each side of dim d
+
+        Negative amounts remove elements instead; a pure removal is a view, as a slice.
+        """
+        a = x.array
+        ctx.pads = pads
+        src, dst, shape = [], [], []
+        for n, (before, after) in zip(a.shape, pads):
+            size = n + before + after
+            if size < 0:
+                raise RuntimeError(f"pad: the input size {n}, plus negative padding {before} "
+                                   f"and {after} resulted in a negative output size {size}")
+            start, stop = max(-before, 0), n - max(-after, 0)
+            src.append(slice(start, max(stop, start)))
+            dst.append(slice(max(before, 0), max(before, 0) + max(stop - start, 0)))
+            shape.append(size)
+        if all(before <= 0 and after <= 0 for before, after in pads):
+            return a[tuple(src)]
+        out = np.full(shape, value, dtype=a.dtype)
+        out[tuple(dst)] = a[tuple(src)]
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g with the added elements removed and the removed ones back as zeros"""
+        return Pad.apply(g, tuple((-b, -a) for b, a in ctx.pads), 0), None, None
+
+    @staticmethod
+    def jvp(ctx, dx, pads, value):
+        return Pad.apply(dx, pads, 0)
+
+
+class Narrow(Pad):
+    """A slice of length elements from start along one dim: Pad with negative amounts."""
+
+
+def narrow(input, dim, start, length):
+    """The elements start..start+length-1 along dim (a view)."""
+    shape = input.array.shape
+    if not shape:
+        raise RuntimeError("narrow: narrow() cannot be applied to a 0-dim tensor.")
+    axis = _check_dim("narrow", dim, len(shape))
+    n = shape[axis]
+    start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start out of range (expected to be in range of [{-n}, {n}], "
+                         f"but got {start})")
+    start %= n if n else 1
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension "
+                           f"size ({n}).")
+    pads = [(0, 0)] * len(shape)
+    pads[axis] = (-start, start + length - n)
+    return _share_version(input, Narrow.apply(input, tuple(pads), 0))
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    """Pieces of split_size elements along dim (the last may be smaller), or of given sizes."""
+    shape = tensor.array.shape
+    axis = _check_dim("split", dim, len(shape))
+    n = shape[axis] if shape else 0
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size < 0:
+            raise RuntimeError(f"split: split expects split_size be non-negative, but got "
+                               f"split_size={size}")
+        if size == 0 and n != 0:
+            raise RuntimeError(f"split: split_size can only be 0 if dimension size is 0, but "
+                               f"got dimension size of {n}")
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n or any(s < 0 for s in sizes):
+            raise RuntimeError(f"split: split_with_sizes expects split_sizes to sum exactly to "
+                               f"{n} (input tensor's size at dimension {dim}), but got "
+                               f"split_sizes={sizes}")
+    starts = np.cumsum([0] + sizes[:-1])
+    return tuple(narrow(tensor, axis, int(s), size) for s, size in zip(starts, sizes))
+
+
+def chunk(input, chunks, dim=0):
+    """At most chunks pieces of ceil(size / chunks) elements along dim."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk: chunk expects `chunks` to be greater than 0, got: {chunks}")
+    shape = input.array.shape
+    n = shape[_check_dim("chunk", dim, len(shape))] if shape else 0
+    return split(input, max(-(-n // chunks), 1) if n else 0, dim)
+
+
+def unbind(input, dim=0):
+    """The slices along dim, with dim removed."""
+    shape = input.array.shape
+    if not shape:
+        raise IndexError("unbind: Dimension specified as 0 but tensor has no dimensions")
+    axis = _check_dim("unbind", dim, len(shape))
+    return tuple(squeeze(narrow(input, axis, i, 1), axis) for i in range(shape[axis]))
+
+
+def pad(input, pad, mode="constant", value=None):
+    """``torch.nn.functional.pad``: pad = (last_before, last_after, prev_before, prev_after, ...).
+
+    Mode "constant" fills with value (negative amounts crop); "reflect", "replicate" and
+    "circular" read the added elements from the input, so their gradients accumulate.
+    """
+    pad = [int(p) for p in pad]
+    ndim = input.array.ndim
+    if len(pad) % 2:
+        raise RuntimeError("pad: Padding length must be divisible by 2")
+    if len(pad) // 2 > ndim:
+        raise RuntimeError(f"pad: Padding length should be less than or equal to two times the "
+                           f"input dimension but got padding length {len(pad)} and input of "
+                           f"dimension {ndim}")
+    amounts = [(pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)][::-1]
+    if mode == "constant":
+        pads = ((0, 0),) * (ndim - len(amounts)) + tuple(amounts)
+        return Pad.apply(input, pads, 0 if value is None else value)
+    if mode not in ("reflect", "replicate", "circular"):
+        raise NotImplementedError(f"pad: unknown padding mode {mode!r}")
+    if value:
+        raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    batch = 1 if mode == "circular" else ndim - len(amounts) - 1
+    if not (len(amounts) + 1 <= ndim <= len(amounts) + 2) or len(amounts) > 3 or batch < 0:
+        raise NotImplementedError(f"pad: padding size {len(pad)} is not supported for {ndim}D "
+                                  f"input tensor in mode {mode!r} (pad the last 1, 2 or 3 dims "
+                                  f"of a tensor with 1 or 2 more dims)")
+    from .indexing import index_select
+    out = input
+    for axis, (before, after) in zip(range(ndim - len(amounts), ndim), amounts):
+        n = input.array.shape[axis]
+        index = _pad_index(mode, n, before, after, axis)
+        out = index_select(out, axis, Tensor._make(index))
+    return out
+
+
+def _pad_index(mode, n, before, after, axis):
+    """Which input element each padded position along one dim reads."""
+    limit = n - 1 if mode == "reflect" else n
+    if max(before, after) > limit or (mode == "replicate" and n == 0):
+        raise RuntimeError(f"pad: Padding size should be less than the corresponding input "
+                           f"dimension, but got: padding ({before}, {after}) at dimension "
+                           f"{axis} of input of size {n} (mode {mode!r})")
+    index = np.arange(-before, n + after)
+    if mode == "reflect":
+        index = np.abs(index)
+        index = np.where(index > n - 1, 2 * (n - 1) - index, index)
+    elif mode == "replicate":
+        index = np.clip(index, 0, n - 1)
+    else:
+        index = index % n
+    return index
+
+
+# ----- triangles, copies ----------------------------------------------------------------------
+
+class Tril(Function):
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        """out = x with the elements above the diagonal-th diagonal set to 0"""
+        _check_matrix("tril", x)
+        ctx.diagonal = diagonal
+        return np.tril(x.array, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = tril(g)"""
+        return Tril.apply(g, ctx.diagonal), None
+
+    @staticmethod
+    def jvp(ctx, dx, diagonal):
+        return Tril.apply(dx, diagonal)
+
+
+class Triu(Function):
+    @staticmethod
+    def forward(ctx, x, diagonal):
+        """out = x with the elements below the diagonal-th diagonal set to 0"""
+        _check_matrix("triu", x)
+        ctx.diagonal = diagonal
+        return np.triu(x.array, diagonal)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = triu(g)"""
+        return Triu.apply(g, ctx.diagonal), None
+
+    @staticmethod
+    def jvp(ctx, dx, diagonal):
+        return Triu.apply(dx, diagonal)
+
+
+def _check_matrix(op, x):
+    if x.array.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions, got shape "
+                           f"{tuple(x.array.shape)}")
+
+
+def tril(input, diagonal=0):
+    return Tril.apply(input, int(diagonal))
+
+
+def triu(input, diagonal=0):
+    return Triu.apply(input, int(diagonal))
+
+
+class Clone(Function):
+    @staticmethod
+    def forward(ctx, x):
+        """out = a copy of x"""
+        return x.array.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g"""
+        return g
+
+    @staticmethod
+    def jvp(ctx, dx):
+        return dx
+
+
+def clone(input, *, memory_format=None):
+    return Clone.apply(input)
+
+
+def contiguous(input, memory_format=None):
+    """The tensor itself when its memory is C-contiguous, else a contiguous copy."""
+    return input if input.array.flags.c_contiguous else Clone.apply(input)
+
+
+INPLACE.update(tril_=tril, triu_=triu)

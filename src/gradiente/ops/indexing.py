@@ -1,0 +1,602 @@
+"""Indexing: x[key], x[key] = v, gather, scatter, index_select, masks, sort, topk, unique, ...
+
+Two rules carry every differentiable op here. Reading elements (``GetItem``: x[key], gather,
+index_select, take, masked_select) is linear; its adjoint writes the gradient into zeros at the
+same positions, adding where an index repeats. Writing elements (``IndexPut``: x[key] = v,
+scatter, index_add, index_put) is linear in x and v jointly; its adjoint reads the gradient at
+those positions for v and zeroes them for x. Sorting ops compute their indices without
+gradients and gather the values, so the values' gradients flow through gather.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
+from ..tensor import Tensor, _check_dim
+from .elementwise import where
+from .movement import _share_version
+
+__all__ = [
+    "select", "gather", "scatter", "scatter_add", "index_select", "index_add", "index_put",
+    "masked_fill", "masked_select", "take", "take_along_dim", "nonzero", "argwhere", "sort",
+    "argsort", "msort", "topk", "kthvalue", "unique",
+]
+
+# PyTorch's torch.return_types
+sort_result = namedtuple("sort", ["values", "indices"])
+topk_result = namedtuple("topk", ["values", "indices"])
+kthvalue_result = namedtuple("kthvalue", ["values", "indices"])
+
+
+# ----- keys -----------------------------------------------------------------------------------
+
+def _index_array(op, index):
+    """An index Tensor, array or list as a NumPy array: bool masks stay bool, integers int64."""
+    array = index.array if isinstance(index, Tensor) else np.asarray(_unwrap(index))
+    if array.dtype.kind == "b":
+        return array
+    if array.dtype.kind in "iu" or (array.size == 0 and array.dtype.kind == "f"
+                                    and not isinstance(index, (Tensor, np.ndarray))):
+        return array.astype(np.int64, copy=False)
+    raise IndexError(f"{op}: tensors used as indices must be long, int, byte or bool tensors, "
+                     f"got {array.dtype}")
+
+
+def _unwrap(seq):
+    if isinstance(seq, Tensor):
+        return seq.array
+    if isinstance(seq, (list, tuple)):
+        return [_unwrap(s) for s in seq]
+    return seq
+
+
+def _key(key):
+    """``key`` as a NumPy index tuple, and whether it holds advanced (array) indices.
+
+    Boolean masks become their nonzero() coordinates, which index the same elements, so that
+    ``np.add.at`` can accumulate through them.
+    """
+    if not isinstance(key, tuple):
+        key = (key,)
+    parts, advanced = [], False
+    for item in key:
+        if item is None or item is Ellipsis or isinstance(item, (bool, np.bool_)):
+            parts.append(item)
+        elif isinstance(item, (int, np.integer)):
+            parts.append(int(item))
+        elif isinstance(item, slice):
+            if item.step is not None and int(item.step) <= 0:
+                raise ValueError("getitem: step must be greater than zero" if int(item.step)
+                                 else "getitem: slice step cannot be zero")
+            parts.append(item)
+        elif isinstance(item, (Tensor, np.ndarray, list, tuple)):
+            array = _index_array("getitem", item)
+            if array.ndim == 0 and array.dtype.kind != "b":
+                parts.append(int(array))
+            elif array.dtype.kind == "b" and array.ndim:
+                parts.extend(np.nonzero(array))
+                advanced = True
+            else:
+                parts.append(array)
+                advanced = True
+        else:
+            raise TypeError(f"getitem: only integers, slices (`:`), ellipsis (`...`), None and "
+                            f"long or bool tensors are valid indices (got "
+                            f"{type(item).__name__})")
+    return tuple(parts), advanced
+
+
+def _checked_mask_key(op, a, key):
+    """The mask shapes of ``key`` (before conversion) must match the dims they index."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    dim = 0
+    for item in key:
+        if isinstance(item, (Tensor, np.ndarray)):
+            array = item.array if isinstance(item, Tensor) else item
+            if array.dtype.kind == "b" and array.ndim:
+                indexed = a.shape[dim:dim + array.ndim]
+                if tuple(indexed) != array.shape:
+                    bad = next((i for i, (m, n) in enumerate(zip(array.shape, indexed))
+                                if m != n), len(indexed))
+                    raise IndexError(f"{op}: The shape of the mask {list(array.shape)} at index "
+                                     f"{bad} does not match the shape of the indexed tensor "
+                                     f"{list(a.shape)} at index {dim + bad}")
+                dim += array.ndim
+                continue
+        if item is Ellipsis:
+            dim = a.ndim - sum(_dims_used(k) for k in key[key.index(item) + 1:])
+            continue
+        dim += _dims_used(item)
+
+
+def _dims_used(item):
+    if item is None or item is Ellipsis or isinstance(item, (bool, np.bool_)):
+        return 0
+    if isinstance(item, (Tensor, np.ndarray)):
+        array = item.array if isinstance(item, Tensor) else item
+        return array.ndim if array.dtype.kind == "b" else 1
+    return 1
+
+
+def _numpy_error(op, error):
+    """NumPy's indexing message in PyTorch's words, naming the op."""
+    text = str(error).replace("axis", "dimension").replace("array", "tensor")
+    if text.startswith("too many indices"):
+        text = text.split(":")[0] + " " + text.split(":")[1].split(",")[0].strip()
+    return type(error)(f"{op}: {text}")
+
+
+def _read(op, a, key):
+    try:
+        return a[key]
+    except IndexError as e:
+        raise _numpy_error(op, e) from None
+
+
+# ----- the two rules --------------------------------------------------------------------------
+
+class GetItem(Function):
+    @staticmethod
+    def forward(ctx, x, key, advanced):
+        """out = x[key]"""
+        a = x.array
+        ctx.shape_in, ctx.key, ctx.advanced = a.shape, key, advanced
+        return _read("getitem", a, key)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = zeros with g added at the positions x[key] read (repeats accumulate)"""
+        zeros = Tensor._make(np.zeros(ctx.shape_in, dtype=g.array.dtype))
+        return IndexPut.apply(zeros, ctx.key, ctx.advanced, g, True), None, None
+
+    @staticmethod
+    def jvp(ctx, dx, key, advanced):
+        return ctx.fn.apply(dx, key, advanced)
+
+
+class IndexPut(Function):
+    @staticmethod
+    def forward(ctx, x, key, advanced, values, accumulate):
+        """out = x with out[key] = values (out[key] += values when accumulate)"""
+        a = x.array
+        v = values.array if isinstance(values, Tensor) else np.asarray(values)
+        ctx.key, ctx.advanced, ctx.accumulate = key, advanced, accumulate
+        ctx.values_ndim = v.ndim
+        out = a.copy()
+        v = v.astype(a.dtype, copy=False)
+        try:
+            if accumulate and advanced:
+                np.add.at(out, key, v)
+            elif accumulate:
+                out[key] += v
+            else:
+                out[key] = v
+        except IndexError as e:
+            raise _numpy_error("index_put", e) from None
+        except ValueError:
+            target = np.shape(a[key])
+            raise RuntimeError(f"index_put: shape mismatch: value tensor of shape "
+                               f"{list(v.shape)} cannot be broadcast to indexing result of "
+                               f"shape {list(target)}") from None
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g, zeroed at key unless accumulating; dvalues = g[key]"""
+        needs = ctx.needs_input_grad
+        gx = gv = None
+        if needs[0]:
+            gx = g if ctx.accumulate else IndexPut.apply(g, ctx.key, ctx.advanced, 0.0, False)
+        if needs[3]:
+            gv = GetItem.apply(g, ctx.key, ctx.advanced)
+            if gv.ndim < ctx.values_ndim:  # NumPy drops the values' leading size-1 dims
+                gv = gv.reshape((1,) * (ctx.values_ndim - gv.ndim) + tuple(gv.shape))
+        return gx, None, None, gv, None
+
+    @staticmethod
+    def jvp(ctx, dx, key, advanced, dv, accumulate):
+        return ctx.fn.apply(dx, ctx.key, ctx.advanced, 0.0 if dv is None else dv, accumulate)
+
+
+class Gather(GetItem):
+    """out[i][j][k] = x[i][index[i][j][k]][k] (dim 1): a GetItem with one index per element."""
+
+
+class IndexSelect(GetItem):
+    """out = x[..., index, ...] with index at dim."""
+
+
+class Scatter(IndexPut):
+    """out = x with out[i][index[i][j]] = src[i][j] (dim 1)."""
+
+
+class ScatterAdd(IndexPut):
+    """out = x with out[i][index[i][j]] += src[i][j] (dim 1)."""
+
+
+class IndexAdd(IndexPut):
+    """out = x with out[..., index[j], ...] += alpha * source[..., j, ...] along dim."""
+
+
+# ----- x[key] and x[key] = value --------------------------------------------------------------
+
+def getitem(input, key):
+    """``input[key]``: ints, slices (positive steps), None, ..., bool masks, integer tensors."""
+    np_key, advanced = _key(key)
+    if advanced:
+        _checked_mask_key("getitem", input.array, key)
+    out = GetItem.apply(input, np_key, advanced)
+    if not advanced:
+        _share_version(input, out)
+    return out
+
+
+def setitem(input, key, value):
+    """``input[key] = value`` in place: bumps the version; keeps both operands' gradients."""
+    np_key, advanced = _key(key)
+    if advanced:
+        _checked_mask_key("setitem", input.array, key)
+    value_is_tensor = isinstance(value, Tensor)
+    recording = STATE.grad_enabled and (input._requires_grad or (
+        value_is_tensor and value._requires_grad))
+    if recording and input.is_leaf:
+        raise RuntimeError("setitem: a leaf Variable that requires grad is being used in an "
+                           "in-place operation; wrap it in `with gradiente.no_grad():` or "
+                           "clone it first")
+    tangents = input._tangent is not None or (value_is_tensor and value._tangent is not None)
+    if not recording and not tangents:
+        values = value.array if value_is_tensor else np.asarray(_unwrap(value))
+        try:
+            input.array[np_key] = values
+        except IndexError as e:
+            raise _numpy_error("setitem", e) from None
+        except ValueError as e:
+            if not input.array.flags.writeable:
+                raise RuntimeError(f"setitem: cannot write into this tensor ({e}); use "
+                                   f"clone() first") from None
+            raise RuntimeError(f"setitem: shape mismatch: value tensor of shape "
+                               f"{list(np.shape(values))} cannot be broadcast to indexing "
+                               f"result of shape {list(np.shape(input.array[np_key]))}") from None
+        input._version[0] += 1
+        return
+    from . import write_inplace
+    if not value_is_tensor:
+        value = np.asarray(_unwrap(value))
+    write_inplace(input, IndexPut.apply(input, np_key, advanced, value, False), "setitem")
+
+
+def _integer_index(op, index):
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{op}: index must be a Tensor, got {type(index).__name__}")
+    if index.array.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: Expected dtype int64 for index, got {index.dtype}")
+    return index.array.astype(np.int64, copy=False)
+
+
+def _check_bounds(op, index, n, dim, negative=False):
+    if not index.size:
+        return
+    low = -n if negative else 0
+    bad = index[(index < low) | (index >= n)]
+    if bad.size:
+        raise IndexError(f"{op}: index {int(bad.flat[0])} is out of bounds for dimension {dim} "
+                         f"with size {n}")
+
+
+# ----- gather, scatter ------------------------------------------------------------------------
+
+def _along_dim_key(op, shape, dim, index):
+    """The index tuple that pairs each element of ``index`` with its own position elsewhere."""
+    ndim = len(shape)
+    if index.ndim != max(ndim, 1) and not (ndim == 0 and index.ndim == 0):
+        raise RuntimeError(f"{op}: Index tensor must have the same number of dimensions as "
+                           f"input tensor (index {index.ndim}D, input {ndim}D)")
+    if ndim == 0:
+        _check_bounds(op, index, 1, 0)
+        return (), False
+    axis = _check_dim(op, dim, ndim)
+    for d, (m, n) in enumerate(zip(index.shape, shape)):
+        if d != axis and m > n:
+            raise RuntimeError(f"{op}: Size does not match at dimension {d}: expected index "
+                               f"{list(index.shape)} to be no larger than self {list(shape)} "
+                               f"apart from dimension {axis}")
+    _check_bounds(op, index, shape[axis], axis)
+    key = tuple(index if d == axis else
+                np.arange(m).reshape((m,) + (1,) * (index.ndim - d - 1))
+                for d, m in enumerate(index.shape))
+    return key, True
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    """out[i][j] = input[i][index[i][j]] for dim 1 (index no larger than input elsewhere)."""
+    array = _integer_index("gather", index)
+    key, advanced = _along_dim_key("gather", input.array.shape, dim, array)
+    return Gather.apply(input, key, advanced)
+
+
+def _source_for(op, src, index):
+    """The part of ``src`` that scatter reads: its leading index.shape block."""
+    if not isinstance(src, Tensor):
+        return src
+    if src.array.ndim != index.ndim:
+        raise RuntimeError(f"{op}: Index tensor must have the same number of dimensions as "
+                           f"src tensor (index {index.ndim}D, src {src.array.ndim}D)")
+    if any(m > n for m, n in zip(index.shape, src.array.shape)):
+        raise RuntimeError(f"{op}: Expected index {list(index.shape)} to be no larger than src "
+                           f"{list(src.array.shape)} in any dimension")
+    if src.array.shape == index.shape:
+        return src
+    return getitem(src, tuple(slice(0, m) for m in index.shape))
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """out = input with out[i][index[i][j]] = src[i][j] for dim 1 (src may be a number)."""
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter: expected a src tensor or a value")
+    array = _integer_index("scatter", index)
+    key, advanced = _along_dim_key("scatter", input.array.shape, dim, array)
+    src = _source_for("scatter", src, array)
+    if reduce is None:
+        return Scatter.apply(input, key, advanced, src, False)
+    if reduce == "add":
+        return ScatterAdd.apply(input, key, advanced, src, True)
+    if reduce != "multiply":
+        raise RuntimeError(f"scatter: reduce argument must be either add or multiply, got "
+                           f"{reduce!r}")
+    if STATE.grad_enabled and (input._requires_grad or getattr(src, "_requires_grad", False)):
+        raise RuntimeError("scatter: the derivative of scatter with reduce='multiply' is not "
+                           "implemented; use scatter_reduce's inputs under no_grad")
+    out = input.array.copy()
+    np.multiply.at(out, key, np.asarray(src.array if isinstance(src, Tensor) else src,
+                                        dtype=out.dtype))
+    return Tensor._make(out)
+
+
+def scatter_add(input, dim, index, src):
+    """out = input with out[i][index[i][j]] += src[i][j] for dim 1 (repeats accumulate)."""
+    array = _integer_index("scatter_add", index)
+    key, advanced = _along_dim_key("scatter_add", input.array.shape, dim, array)
+    return ScatterAdd.apply(input, key, advanced, _source_for("scatter_add", src, array), True)
+
+
+# ----- index_select, index_add, index_put, select, take ---------------------------------------
+
+def _dim_key(op, input, dim, index):
+    array = _integer_index(op, index)
+    if array.ndim > 1:
+        raise IndexError(f"{op}: Index is supposed to be a vector, got shape "
+                         f"{list(array.shape)}")
+    ndim = input.array.ndim
+    axis = _check_dim(op, dim, ndim)
+    n = input.array.shape[axis] if ndim else 1
+    _check_bounds(op, array, n, axis)
+    if ndim == 0:
+        return (), False, axis
+    return (slice(None),) * axis + (array.reshape(-1),), True, axis
+
+
+def index_select(input, dim, index):
+    """The entries index[0], index[1], ... of input along dim."""
+    key, advanced, _ = _dim_key("index_select", input, dim, index)
+    return IndexSelect.apply(input, key, advanced)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """out = input with out[..., index[j], ...] += alpha * source[..., j, ...] along dim."""
+    key, advanced, axis = _dim_key("index_add", input, dim, index)
+    expected = list(input.array.shape)
+    if expected:
+        expected[axis] = index.array.size
+    if list(source.array.shape) != expected:
+        raise RuntimeError(f"index_add: source of shape {list(source.array.shape)} does not "
+                           f"match the expected shape {expected} (input with dim {axis} "
+                           f"replaced by the index length)")
+    if alpha != 1:
+        source = source * alpha
+    return IndexAdd.apply(input, key, advanced, source, True)
+
+
+def index_put(input, indices, values, accumulate=False):
+    """out = input with out[indices] = values (+= when accumulate); indices: tensors."""
+    np_key, advanced = _key(tuple(indices))
+    if advanced:
+        _checked_mask_key("index_put", input.array, tuple(indices))
+    if not isinstance(values, Tensor):
+        values = np.asarray(values)
+    return IndexPut.apply(input, np_key, advanced, values, bool(accumulate))
+
+
+def select(input, dim, index):
+    """input[..., index, ...] with index at dim, which is removed."""
+    shape = input.array.shape
+    if not shape:
+        raise IndexError("select: select() cannot be applied to a 0-dim tensor.")
+    axis = _check_dim("select", dim, len(shape))
+    if not -shape[axis] <= index < shape[axis]:
+        raise IndexError(f"select: index {index} out of range for tensor of size "
+                         f"{list(shape)} at dimension {axis}")
+    return getitem(input, (slice(None),) * axis + (int(index),))
+
+
+def take(input, index):
+    """input viewed as 1-D, read at index (negative indices count from the end)."""
+    array = _integer_index("take", index)
+    n = input.array.size
+    if array.size and (array.min() < -n or array.max() >= n):
+        bad = array[(array < -n) | (array >= n)].flat[0]
+        raise IndexError(f"take: out of range: tried to access index {int(bad)} on a tensor of "
+                         f"{n} elements.")
+    return GetItem.apply(input.reshape(-1), (array,), True)
+
+
+def take_along_dim(input, indices, dim=None):
+    """gather along dim after broadcasting input and indices elsewhere (flattened for None)."""
+    if dim is None:
+        return take(input, indices.reshape(-1))
+    ndim = input.array.ndim
+    axis = _check_dim("take_along_dim", dim, ndim)
+    if indices.ndim != ndim:
+        raise RuntimeError(f"take_along_dim: input and indices should have the same number of "
+                           f"dimensions, but got {ndim} dimensions for input, and "
+                           f"{indices.ndim} dimensions for indices")
+    shape_in, shape_index = list(input.array.shape), list(indices.shape)
+    shape_in[axis] = shape_index[axis] = 1
+    try:
+        common = list(np.broadcast_shapes(tuple(shape_in), tuple(shape_index)))
+    except ValueError:
+        raise RuntimeError(f"take_along_dim: shapes {list(input.shape)} and "
+                           f"{list(indices.shape)} cannot be broadcast outside dim "
+                           f"{axis}") from None
+    target_in, target_index = list(common), list(common)
+    target_in[axis], target_index[axis] = input.array.shape[axis], indices.shape[axis]
+    return gather(input.expand(target_in), axis, indices.expand(target_index))
+
+
+# ----- masks ----------------------------------------------------------------------------------
+
+def _bool_mask(op, mask):
+    if not isinstance(mask, Tensor) or mask.array.dtype.kind != "b":
+        dtype = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+        raise RuntimeError(f"{op}: only supports boolean masks, but got mask with dtype "
+                           f"{dtype}")
+
+
+def masked_fill(input, mask, value):
+    """out = value where mask, else input (value: a number or a 0-d tensor)."""
+    _bool_mask("masked_fill", mask)
+    shape = input.array.shape
+    if np.broadcast_shapes(mask.array.shape, shape) != shape:
+        raise RuntimeError(f"masked_fill: mask of shape {list(mask.shape)} cannot be broadcast "
+                           f"to the input's shape {list(shape)}")
+    if isinstance(value, Tensor):
+        if value.ndim:
+            raise RuntimeError(f"masked_fill: only supports a 0-dimensional value tensor, but "
+                               f"got tensor with {value.ndim} dimension(s).")
+        value = value.to(input.dtype)
+    else:
+        value = Tensor._make(np.asarray(value).astype(input.array.dtype))
+    return where(mask, value, input)
+
+
+def masked_select(input, mask):
+    """The elements of input where mask holds (both broadcast), as a 1-D tensor."""
+    _bool_mask("masked_select", mask)
+    try:
+        shape = np.broadcast_shapes(input.array.shape, mask.array.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_select: shapes {list(input.shape)} and {list(mask.shape)} "
+                           f"cannot be broadcast together") from None
+    coordinates = np.nonzero(np.broadcast_to(mask.array, shape))
+    return GetItem.apply(input.expand(shape), coordinates, True)
+
+
+def nonzero(input, *, as_tuple=False):
+    """The coordinates of the nonzero elements: (n, ndim) int64, or one 1-D tensor per dim."""
+    a = input.array
+    coordinates = np.nonzero(a.reshape(1) if a.ndim == 0 else a)
+    if as_tuple:
+        return tuple(Tensor._make(c.astype(np.int64)) for c in coordinates)
+    if a.ndim == 0:
+        return Tensor._make(np.zeros((int(coordinates[0].size), 0), dtype=np.int64))
+    return Tensor._make(np.stack(coordinates, axis=1).astype(np.int64, copy=False))
+
+
+def argwhere(input):
+    return nonzero(input)
+
+
+# ----- sorting --------------------------------------------------------------------------------
+
+def _argsort(a, axis, descending):
+    """Stable sort indices; descending keeps equal elements in their original order, NaN first."""
+    if not descending:
+        return np.argsort(a, axis=axis, kind="stable")
+    n = a.shape[axis]
+    reversed_order = np.argsort(np.flip(a, axis), axis=axis, kind="stable")
+    return np.flip(n - 1 - reversed_order, axis)
+
+
+def _sorted_along(op, input, dim, descending):
+    a = input.array
+    if a.ndim == 0:
+        _check_dim(op, dim, 0)
+        return input.clone(), Tensor._make(np.zeros((), dtype=np.int64))
+    axis = _check_dim(op, dim, a.ndim)
+    indices = Tensor._make(_argsort(a, axis, descending))
+    return gather(input, axis, indices), indices
+
+
+def sort(input, dim=-1, descending=False, stable=False):
+    """(values, indices) sorted along dim; equal elements keep their order (always stable)."""
+    return sort_result(*_sorted_along("sort", input, dim, descending))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    a = input.array
+    if a.ndim == 0:
+        _check_dim("argsort", dim, 0)
+        return Tensor._make(np.zeros((), dtype=np.int64))
+    return Tensor._make(_argsort(a, _check_dim("argsort", dim, a.ndim), descending))
+
+
+def msort(input):
+    return sort(input, 0).values
+
+
+def topk(input, k, dim=None, largest=True, sorted=True):
+    """(values, indices) of the k largest (or smallest) entries along dim, in order."""
+    a = input.array
+    axis = _check_dim("topk", -1 if dim is None else dim, a.ndim)
+    n = a.shape[axis] if a.ndim else 1
+    if not 0 <= k <= n:
+        raise RuntimeError(f"topk: selected index k out of range (k = {k}, size {n} at "
+                           f"dimension {axis})")
+    if a.ndim == 0:
+        values, indices = _sorted_along("topk", input, axis, largest)
+        return topk_result(values, indices)
+    order = _argsort(a, axis, largest)
+    indices = Tensor._make(np.ascontiguousarray(np.take(order, np.arange(k), axis=axis)))
+    return topk_result(gather(input, axis, indices), indices)
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """(values, indices) of the k-th smallest entry along dim."""
+    a = input.array
+    axis = _check_dim("kthvalue", dim, a.ndim)
+    n = a.shape[axis] if a.ndim else 1
+    if not 1 <= k <= n:
+        raise RuntimeError(f"kthvalue: selected number k out of range for dimension {axis} "
+                           f"(k = {k}, size {n})")
+    if a.ndim == 0:
+        return kthvalue_result(*_sorted_along("kthvalue", input, axis, False))
+    order = _argsort(a, axis, False)
+    indices = Tensor._make(np.take(order, [k - 1], axis=axis))
+    values = gather(input, axis, indices)
+    if not keepdim:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    return kthvalue_result(values, indices)
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct elements (sorted), with the inverse map and the counts if asked."""
+    a = input.array
+    values, inverse, counts = np.unique(a, return_inverse=True, return_counts=True, axis=dim)
+    if dim is None:
+        inverse = inverse.reshape(a.shape)
+    result = [Tensor._make(values)]
+    if return_inverse:
+        result.append(Tensor._make(inverse.astype(np.int64).reshape(-1) if dim is not None
+                                   else inverse.astype(np.int64)))
+    if return_counts:
+        result.append(Tensor._make(counts.astype(np.int64)))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+# Tensor methods written in place (made by ops/__init__._inplace)
+INPLACE = {"scatter_": scatter, "scatter_add_": scatter_add, "index_add_": index_add,
+           "index_put_": index_put, "masked_fill_": masked_fill}
