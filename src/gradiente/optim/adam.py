@@ -1,0 +1,89 @@
+"""Adam (Kingma & Ba), with AMSGrad, L2 or decoupled weight decay, and maximize."""
+
+import numpy as np
+
+from .optimizer import Optimizer, _check_hyper, _finish, _lerp_, _scalar_step, _zeros_state
+
+__all__ = ["Adam"]
+
+
+class Adam(Optimizer):
+    """``Adam(params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False)``.
+
+    Per parameter, PyTorch's update at step t (``m``, ``v`` the moment estimates)::
+
+        g = -g if maximize
+        p = p * (1 - lr * weight_decay) if decoupled_weight_decay else g = g + weight_decay * p
+        m = lerp(m, g, 1 - beta1);  v = beta2 * v + (1 - beta2) * g * g
+        v_max = max(v_max, v) if amsgrad (used in place of v below)
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    ``foreach``, ``fused`` and ``capturable`` are accepted and ignored (one NumPy path).
+    """
+
+    _param_shaped_state = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, foreach=None, maximize=False, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
+        _check_hyper("learning rate", lr)
+        _check_hyper("epsilon value", eps)
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        _check_hyper("weight_decay value", weight_decay)
+        if differentiable:
+            raise NotImplementedError(f"{type(self).__name__}: differentiable=True is not "
+                                      f"supported")
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize, foreach=foreach,
+                        capturable=capturable, differentiable=differentiable, fused=fused,
+                        decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._run_closure(closure)
+        state = self.state
+        for group, params, grads in self._with_grads():
+            lr = float(group["lr"])
+            beta1, beta2 = group["betas"]
+            eps, weight_decay, amsgrad = group["eps"], group["weight_decay"], group["amsgrad"]
+            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
+            for p, g in zip(params, grads):
+                p_state = state[p]
+                if not p_state:
+                    p_state["exp_avg"] = _zeros_state(p)
+                    p_state["exp_avg_sq"] = _zeros_state(p)
+                    if amsgrad:
+                        p_state["max_exp_avg_sq"] = _zeros_state(p)
+                step = _scalar_step(p_state)
+                param = p.array
+                if maximize:
+                    g = -g
+                if weight_decay != 0:
+                    if decoupled:
+                        param *= 1 - lr * weight_decay
+                    else:
+                        g = g + weight_decay * param
+                exp_avg, exp_avg_sq = p_state["exp_avg"].array, p_state["exp_avg_sq"].array
+                _lerp_(exp_avg, g, 1 - beta1)
+                exp_avg_sq *= beta2
+                square = (1 - beta2) * g
+                square *= g
+                exp_avg_sq += square
+                step_size = lr / (1 - beta1 ** step)
+                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+                if amsgrad:
+                    max_exp_avg_sq = p_state["max_exp_avg_sq"].array
+                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                    denom = np.sqrt(max_exp_avg_sq)
+                else:
+                    denom = np.sqrt(exp_avg_sq)
+                denom /= bias_correction2_sqrt
+                denom += eps
+                update = -step_size * exp_avg
+                update /= denom
+                param += update
+            _finish(params)
+        return loss

@@ -1,0 +1,65 @@
+"""Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
+
+from .optimizer import Optimizer, _check_hyper, _finish, _state_tensor
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """``SGD(params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False)``.
+
+    Per parameter, PyTorch's update (``g`` the gradient, ``b`` the momentum buffer)::
+
+        g = -g if maximize;  g = g + weight_decay * p
+        b = g on the first step, else b = momentum * b + (1 - dampening) * g
+        g = g + momentum * b if nesterov else b
+        p = p - lr * g
+
+    ``foreach``, ``fused`` are accepted and ignored (one NumPy path).
+    """
+
+    _param_shaped_state = ("momentum_buffer",)
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
+        _check_hyper("learning rate", lr)
+        _check_hyper("momentum value", momentum)
+        _check_hyper("weight_decay value", weight_decay)
+        if differentiable:
+            raise NotImplementedError("SGD: differentiable=True is not supported")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        foreach=foreach, differentiable=differentiable, fused=fused)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._run_closure(closure)
+        state = self.state
+        for group, params, grads in self._with_grads():
+            lr = float(group["lr"])
+            momentum, weight_decay = group["momentum"], group["weight_decay"]
+            dampening, nesterov = group["dampening"], group["nesterov"]
+            maximize = group["maximize"]
+            for p, g in zip(params, grads):
+                if maximize:
+                    g = -g
+                if weight_decay != 0:
+                    g = g + weight_decay * p.array
+                if momentum != 0:
+                    p_state = state[p]
+                    buf = p_state.get("momentum_buffer")
+                    if buf is None:
+                        buf = g.copy()
+                        p_state["momentum_buffer"] = _state_tensor(buf)
+                    else:
+                        buf = buf.array
+                        buf *= momentum
+                        buf += (1 - dampening) * g if dampening != 0 else g
+                    g = g + momentum * buf if nesterov else buf
+                p.array -= lr * g
+            _finish(params)
+        return loss
