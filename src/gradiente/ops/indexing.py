@@ -153,8 +153,8 @@ class GetItem(Function):
         return IndexPut.apply(zeros, ctx.key, ctx.advanced, g, True), None, None
 
     @staticmethod
-    def jvp(ctx, dx, key, advanced):
-        return ctx.fn.apply(dx, key, advanced)
+    def jvp(ctx, dx, *_):
+        return ctx.fn.apply(dx, ctx.key, ctx.advanced)
 
 
 class IndexPut(Function):
@@ -197,8 +197,8 @@ class IndexPut(Function):
         return gx, None, None, gv, None
 
     @staticmethod
-    def jvp(ctx, dx, key, advanced, dv, accumulate):
-        return ctx.fn.apply(dx, ctx.key, ctx.advanced, 0.0 if dv is None else dv, accumulate)
+    def jvp(ctx, dx, _, __, dv, ___):
+        return ctx.fn.apply(dx, ctx.key, ctx.advanced, 0.0 if dv is None else dv, ctx.accumulate)
 
 
 class Gather(GetItem):

@@ -272,7 +272,7 @@ class Repeat(Function):
         if any(r < 0 for r in repeats):
             raise RuntimeError(f"repeat: Trying to create tensor with negative dimension "
                                f"{min(repeats)}: {list(repeats)}")
-        ctx.shape_in = a.shape
+        ctx.shape_in, ctx.repeats = a.shape, repeats
         ctx.padded = (1,) * (len(repeats) - a.ndim) + a.shape
         return np.tile(a.reshape(ctx.padded), repeats)
 
@@ -286,8 +286,8 @@ class Repeat(Function):
         return g.reshape(split).sum(copies).reshape(ctx.shape_in), None
 
     @staticmethod
-    def jvp(ctx, dx, repeats):
-        return dx.repeat(repeats)
+    def jvp(ctx, dx, _):
+        return dx.repeat(ctx.repeats)
 
 
 def repeat(input, *repeats):
@@ -355,8 +355,8 @@ class Roll(Function):
         return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims), None, None
 
     @staticmethod
-    def jvp(ctx, dx, shifts, dims):
-        return Roll.apply(dx, shifts, dims)
+    def jvp(ctx, dx, *_):
+        return Roll.apply(dx, ctx.shifts, ctx.dims)
 
 
 def roll(input, shifts, dims=None):
@@ -399,9 +399,9 @@ class Cat(Function):
                         f"cat: Sizes of tensors must match except in dimension {axis}. "
                         f"Expected size {first.shape[d]} but got size {a.shape[d]} for tensor "
                         f"number {i} in the list.")
-        ctx.axis = axis
+        ctx.axis, ctx.first_shape = axis, first.shape
         ctx.sizes = [a.shape[axis] if a.ndim == first.ndim else 0 for a in arrays]
-        dtype = _fold(dtypes._promote_np, [a.dtype for a in arrays])
+        dtype = ctx.out_dtype = _fold(dtypes._promote_np, [a.dtype for a in arrays])
         return np.concatenate([a.astype(dtype, copy=False) for a in kept], axis=axis)
 
     @staticmethod
@@ -423,9 +423,9 @@ class Cat(Function):
 
 
 def _zeros_slab(ctx, size):
-    shape = list(ctx.shape)
+    shape = list(ctx.first_shape)
     shape[ctx.axis] = size
-    return Tensor._make(np.zeros(shape, dtype=ctx.dtype))
+    return Tensor._make(np.zeros(shape, dtype=ctx.out_dtype))
 
 
 def _tensor_list(op, tensors):
@@ -538,8 +538,8 @@ class Pad(Function):
         return Pad.apply(g, tuple((-b, -a) for b, a in ctx.pads), 0), None, None
 
     @staticmethod
-    def jvp(ctx, dx, pads, value):
-        return Pad.apply(dx, pads, 0)
+    def jvp(ctx, dx, *_):
+        return Pad.apply(dx, ctx.pads, 0)
 
 
 class Narrow(Pad):
@@ -630,8 +630,7 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: unknown padding mode {mode!r}")
     if value:
         raise RuntimeError(f"pad: padding mode {mode!r} doesn't take in value argument")
-    batch = 1 if mode == "circular" else ndim - len(amounts) - 1
-    if not (len(amounts) + 1 <= ndim <= len(amounts) + 2) or len(amounts) > 3 or batch < 0:
+    if not len(amounts) + 1 <= ndim <= len(amounts) + 2 or len(amounts) > 3:
         raise NotImplementedError(f"pad: padding size {len(pad)} is not supported for {ndim}D "
                                   f"input tensor in mode {mode!r} (pad the last 1, 2 or 3 dims "
                                   f"of a tensor with 1 or 2 more dims)")
@@ -646,8 +645,8 @@ def pad(input, pad, mode="constant", value=None):
 
 def _pad_index(mode, n, before, after, axis):
     """Which input element each padded position along one dim reads."""
-    limit = n - 1 if mode == "reflect" else n
-    if max(before, after) > limit or (mode == "replicate" and n == 0):
+    limit = {"reflect": n - 1, "circular": n}.get(mode, max(before, after))
+    if max(before, after) > limit or n == 0:
         raise RuntimeError(f"pad: Padding size should be less than the corresponding input "
                            f"dimension, but got: padding ({before}, {after}) at dimension "
                            f"{axis} of input of size {n} (mode {mode!r})")
@@ -678,8 +677,8 @@ class Tril(Function):
         return Tril.apply(g, ctx.diagonal), None
 
     @staticmethod
-    def jvp(ctx, dx, diagonal):
-        return Tril.apply(dx, diagonal)
+    def jvp(ctx, dx, _):
+        return Tril.apply(dx, ctx.diagonal)
 
 
 class Triu(Function):
@@ -696,8 +695,8 @@ class Triu(Function):
         return Triu.apply(g, ctx.diagonal), None
 
     @staticmethod
-    def jvp(ctx, dx, diagonal):
-        return Triu.apply(dx, diagonal)
+    def jvp(ctx, dx, _):
+        return Triu.apply(dx, ctx.diagonal)
 
 
 def _check_matrix(op, x):
