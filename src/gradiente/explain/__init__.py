@@ -1,0 +1,17 @@
+"""Show the work: evaluation traces, adjoint tables and computational graphs.
+
+``trace(f, *inputs)`` or ``trace(y)`` gives the lectures' evaluation trace (Wengert list) with
+values, local partials, forward-mode tangents and reverse-mode adjoints; ``graph`` draws the
+computational graph (Graphviz DOT, SVG when ``dot`` is installed); ``report(model, loss)``
+summarises a network's layers; ``parse`` reads expressions such as "ln(x1) + x1*x2 - sin(x2)".
+This package only reads the graph autograd records: nothing in ops/ or autograd/ knows of it.
+"""
+
+from .trace import trace, Trace, Row
+from .layers import record_layers
+from .graph import graph, Graph, GraphvizNotFound
+from .expression import parse, evaluate, ExpressionError
+from .report import report, Report
+
+__all__ = ["trace", "Trace", "Row", "record_layers", "graph", "Graph", "GraphvizNotFound",
+           "parse", "evaluate", "ExpressionError", "report", "Report"]

@@ -1,0 +1,10 @@
+"""placeholder"""
+__all__ = ["report", "Report"]
+
+
+class Report:
+    pass
+
+
+def report(model, loss):
+    raise NotImplementedError
