@@ -69,8 +69,7 @@ class RMSprop(Optimizer):
                 if centered:
                     grad_avg = p_state["grad_avg"].array
                     _lerp_(grad_avg, g, 1 - alpha)
-                    avg = square_avg - grad_avg * grad_avg
-                    np.sqrt(avg, out=avg)
+                    avg = np.sqrt(square_avg - grad_avg * grad_avg)
                 else:
                     avg = np.sqrt(square_avg)
                 avg += eps

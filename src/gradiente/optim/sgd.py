@@ -1,5 +1,7 @@
 """Stochastic gradient descent, with momentum, dampening, Nesterov and weight decay."""
 
+import numpy as np
+
 from .optimizer import Optimizer, _check_hyper, _finish, _state_tensor
 
 __all__ = ["SGD"]
@@ -53,7 +55,7 @@ class SGD(Optimizer):
                     p_state = state[p]
                     buf = p_state.get("momentum_buffer")
                     if buf is None:
-                        buf = g.copy()
+                        buf = np.array(g)  # a copy, and 0-d stays an array
                         p_state["momentum_buffer"] = _state_tensor(buf)
                     else:
                         buf = buf.array
