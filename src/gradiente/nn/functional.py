@@ -1,0 +1,435 @@
+"""``nn.functional``: activations, layers and losses as functions, with PyTorch's signatures.
+
+The numerically sensitive primitives (softmax, cross-entropy, BCE, normalisation, embedding,
+linear) are operations of ``gradiente.ops.nn`` with their own derivative rules; the rest is
+composed of existing operations where that is exact.
+"""
+
+import math
+import warnings
+
+import numpy as np
+
+from ..tensor import Tensor
+from ..random import rng_of
+from ..ops import elementwise as _ew
+from ..ops import nn as _nn
+from ..ops import _inplace
+
+__all__ = [
+    "linear", "bilinear", "dropout", "one_hot", "normalize", "pad", "embedding", "layer_norm",
+    "batch_norm", "relu", "relu_", "relu6", "leaky_relu", "leaky_relu_", "prelu", "elu",
+    "elu_", "selu", "celu", "gelu", "silu", "mish", "softplus", "sigmoid", "tanh", "hardtanh",
+    "hardtanh_", "hardsigmoid", "hardswish", "softsign", "logsigmoid", "tanhshrink", "softmax",
+    "log_softmax", "softmin", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "kl_div",
+]
+
+_REDUCTIONS = ("none", "mean", "sum")
+
+
+# ----- layers ---------------------------------------------------------------------------------
+
+def linear(input, weight, bias=None):
+    """y = x Wᵀ + b.
+
+    >>> import gradiente as gr
+    >>> linear(gr.ones(1, 2), gr.ones(3, 2), gr.zeros(3))
+    tensor([[2., 2., 2.]])
+    """
+    return _nn.Linear.apply(input, weight, bias)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = x1ᵀ W_k x2 + b_k, for weight of shape (out, in1, in2)."""
+    out_features, in1, in2 = weight.shape
+    if input1.shape[-1] != in1 or input2.shape[-1] != in2:
+        raise RuntimeError(f"bilinear: expected inputs with {in1} and {in2} features in the last "
+                           f"dim (weight of shape {tuple(weight.shape)}), got shapes "
+                           f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.reshape(-1, in1)
+    x2 = input2.reshape(-1, in2)
+    # x1 @ W viewed as (in1, out * in2): one matrix product, then a row-wise dot with x2
+    mixed = (x1 @ weight.permute(1, 0, 2).reshape(in1, out_features * in2))
+    out = (mixed.reshape(-1, out_features, in2) * x2.unsqueeze(1)).sum(-1)
+    if bias is not None:
+        out = out + bias
+    return out.reshape(lead + (out_features,))
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1 / (1 - p)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    a = input.array
+    if p == 1.0:
+        mask = np.zeros(a.shape, dtype=a.dtype)
+    else:
+        draws = rng_of(None).random(a.shape, dtype=np.float32 if a.dtype == np.float32
+                                    else np.float64)
+        mask = (draws >= p).astype(a.dtype) * a.dtype.type(1.0 / (1.0 - p))
+    out = input * Tensor._make(mask)
+    return _write_inplace(input, out, "dropout_") if inplace else out
+
+
+def one_hot(tensor, num_classes=-1):
+    """Integer class indices as one-hot int64 vectors along a new last dim."""
+    a = tensor.array
+    if a.dtype.kind not in "iu":
+        raise RuntimeError(f"one_hot is only applicable to index tensor of integer dtype, got "
+                           f"{tensor.dtype}")
+    if a.size and a.min() < 0:
+        raise RuntimeError("one_hot: class values must be non-negative.")
+    if num_classes == -1:
+        num_classes = int(a.max()) + 1 if a.size else 0
+    elif a.size and a.max() >= num_classes:
+        raise RuntimeError(f"one_hot: class values must be smaller than num_classes "
+                           f"({num_classes}), got {int(a.max())}.")
+    out = np.zeros(a.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, a[..., None].astype(np.intp), 1, axis=-1)
+    return Tensor._make(out)
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """x / max(‖x‖_p, eps) along ``dim``."""
+    if p == 2.0:
+        squares = (input * input).sum(dim, keepdim=True)
+    else:
+        squares = (_ew.abs(input) ** p).sum(dim, keepdim=True)
+    positive = squares > 0
+    # the norm's derivative at 0 would be 0 * inf: take it as 0, as PyTorch does
+    safe = _ew.where(positive, squares, 1.0)
+    norm = _ew.where(positive, safe ** (1.0 / p), 0.0)
+    return input / _ew.clamp(norm, eps)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last dims: ``pad`` = (left, right, top, bottom, ...), PyTorch's order."""
+    from ..ops import movement
+    if not hasattr(movement, "pad"):
+        raise NotImplementedError("pad: gradiente.ops.movement.pad is not available yet")
+    return movement.pad(input, pad, mode=mode, value=value)
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` picked by the integer tensor ``input``; padding_idx gets no gradient."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
+                                  "supported")
+    if padding_idx is not None:
+        rows = weight.shape[0]
+        if not -rows <= padding_idx < rows:
+            raise ValueError(f"embedding: padding_idx {padding_idx} must be within "
+                             f"num_embeddings ({rows})")
+    return _nn.embedding(input, weight, padding_idx)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    return _nn.layer_norm(input, normalized_shape, weight, bias, eps)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) by the batch's statistics (training) or the running ones."""
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of at least 2 dims (N, C, ...), got "
+                         f"shape {tuple(input.shape)}")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (channels,):
+            raise RuntimeError(f"batch_norm: {name} should have {channels} elements (the input's "
+                               f"dim 1), got shape {tuple(t.shape)}")
+    if training:
+        return _nn.batch_norm_training(input, weight, bias, running_mean, running_var,
+                                       momentum, eps)
+    if running_mean is None or running_var is None:
+        raise ValueError("batch_norm: running_mean and running_var must be given when not "
+                         "training")
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    out = (input - running_mean.reshape(shape)) * (running_var.reshape(shape) + eps).rsqrt()
+    if weight is not None:
+        out = out * weight.reshape(shape)
+    return out if bias is None else out + bias.reshape(shape)
+
+
+# ----- activations ----------------------------------------------------------------------------
+
+def _write_inplace(input, out, name):
+    return _inplace(lambda source: out, name)(input)
+
+
+def _activation(fn, name):
+    def activation(input, *args, inplace=False, **kwargs):
+        out = fn(input, *args, **kwargs)
+        return _write_inplace(input, out, name + "_") if inplace else out
+    activation.__name__ = activation.__qualname__ = name
+    activation.__doc__ = f"Element-wise {name} (see gradiente.{name}); ``inplace`` writes back."
+    return activation
+
+
+relu = _activation(lambda input: _ew.relu(input), "relu")
+relu6 = _activation(lambda input: _ew.hardtanh(input, 0.0, 6.0), "relu6")
+elu = _activation(lambda input, alpha=1.0: _ew.elu(input, alpha), "elu")
+selu = _activation(lambda input: _ew.selu(input), "selu")
+celu = _activation(lambda input, alpha=1.0: _ew.celu(input, alpha), "celu")
+silu = _activation(lambda input: _ew.silu(input), "silu")
+mish = _activation(lambda input: _ew.mish(input), "mish")
+hardsigmoid = _activation(lambda input: _ew.hardsigmoid(input), "hardsigmoid")
+hardswish = _activation(lambda input: _ew.hardswish(input), "hardswish")
+leaky_relu = _activation(lambda input, negative_slope=0.01: _ew.leaky_relu(input, negative_slope),
+                         "leaky_relu")
+hardtanh = _activation(lambda input, min_val=-1.0, max_val=1.0: _ew.hardtanh(input, min_val,
+                                                                             max_val), "hardtanh")
+gelu, softplus, softsign = _ew.gelu, _ew.softplus, _ew.softsign
+logsigmoid, tanhshrink = _ew.logsigmoid, _ew.tanhshrink
+sigmoid, tanh = _ew.sigmoid, _ew.tanh  # noqa: F821 - made from UNARY
+
+
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def prelu(input, weight):
+    """x where x > 0, else weight * x, with one weight per channel (dim 1) or one for all."""
+    if weight.numel() != 1:
+        channels = input.shape[1] if input.ndim >= 2 else input.shape[0]
+        if weight.numel() != channels:
+            raise RuntimeError(f"prelu: weight has {weight.numel()} elements, expected 1 or "
+                               f"the number of channels {channels} (dim 1 of input shape "
+                               f"{tuple(input.shape)})")
+        if input.ndim >= 2:
+            weight = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
+    return _ew.where(input > 0, input, weight * input)
+
+
+def _softmax_dim(name, ndim, stacklevel):
+    """PyTorch's legacy implicit dim: 0 for 0-, 1- and 3-D inputs, else 1 (with a warning)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmax", input.ndim, _stacklevel)
+    return _nn.softmax(input, dim, dtype=dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("softmin", input.ndim, _stacklevel)
+    return _nn.softmax(-input if dtype is None else -input.to(dtype), dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is None:
+        dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
+    return _nn.log_softmax(input, dim, dtype=dtype)
+
+
+# ----- losses ---------------------------------------------------------------------------------
+
+def _legacy_reduction(size_average, reduce, reduction):
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  "reduction='...' instead.", stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _check_reduction(op, reduction):
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction (expected "
+                         f"'none', 'mean' or 'sum')")
+
+
+def _reduce(op, loss, reduction, weight=None):
+    """Apply ``weight`` (element-wise) and the reduction; weighted means divide by Σ weight."""
+    _check_reduction(op, reduction)
+    if weight is not None:
+        if tuple(weight.shape) != tuple(loss.shape):
+            raise ValueError(f"{op}: weights and input must have the same size, got "
+                             f"{tuple(weight.shape)} and {tuple(loss.shape)}")
+        loss = loss * weight
+        if reduction == "mean":
+            return loss.sum() / weight.sum()
+    if reduction == "mean":
+        return loss.mean()
+    return loss.sum() if reduction == "sum" else loss
+
+
+def _check_same_size(op, input, target):
+    if tuple(target.shape) != tuple(input.shape):
+        warnings.warn(f"{op}: using a target size ({tuple(target.shape)}) that is different to "
+                      f"the input size ({tuple(input.shape)}). This will likely lead to "
+                      f"incorrect results due to broadcasting. Please ensure they have the same "
+                      f"size.", stacklevel=3)
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean((x - y)²)"""
+    _check_same_size("mse_loss", input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    diff = input - target
+    return _reduce("mse_loss", diff * diff, reduction, weight)
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """mean(|x - y|)"""
+    _check_same_size("l1_loss", input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduce("l1_loss", _ew.abs(input - target), reduction, weight)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d² / beta where |d| < beta, else |d| - 0.5 beta (d = x - y)"""
+    _check_same_size("smooth_l1_loss", input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise RuntimeError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    diff = input - target
+    size = _ew.abs(diff)
+    if beta == 0.0:
+        return _reduce("smooth_l1_loss", size, reduction)
+    loss = _ew.where(size < beta, (0.5 / beta) * diff * diff, size - 0.5 * beta)
+    return _reduce("smooth_l1_loss", loss, reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """0.5 d² where |d| <= delta, else delta (|d| - 0.5 delta) (d = x - y)"""
+    _check_same_size("huber_loss", input, target)
+    if delta <= 0:
+        raise RuntimeError(f"huber_loss: delta must be positive, got {delta}")
+    diff = input - target
+    size = _ew.abs(diff)
+    loss = _ew.where(size <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
+    return _reduce("huber_loss", loss, reduction, weight)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """-w_t x_t for log-probabilities x and class indices t, reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction("nll_loss", reduction)
+    return _nn.nll_loss(input, target, weight, ignore_index, reduction)
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits (N, C) or (N, C, d...) against class indices or probabilities.
+
+    >>> import gradiente as gr
+    >>> cross_entropy(gr.zeros(1, 4), gr.tensor([2]))
+    tensor(1.3863)
+    """
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction("cross_entropy", reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got "
+                         f"{label_smoothing}")
+    if target.array.dtype.kind in "iu":
+        return _nn.cross_entropy_indices(input, target, weight, ignore_index, reduction,
+                                         label_smoothing)
+    if target.array.dtype.kind != "f":
+        raise RuntimeError(f"cross_entropy: expected class indices (integers) or class "
+                           f"probabilities (floats) as target, got {target.dtype}")
+    return _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing)
+
+
+def _cross_entropy_probabilities(input, target, weight, reduction, label_smoothing):
+    if tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"cross_entropy: a target of class probabilities must have the "
+                           f"input's shape {tuple(input.shape)}, got {tuple(target.shape)} "
+                           f"(class indices must be integers)")
+    class_dim = 1 if input.ndim >= 2 else 0
+    n_classes = input.shape[class_dim]
+    logp = _nn.log_softmax(input, class_dim)
+    if weight is not None:
+        shape = [1] * input.ndim
+        shape[class_dim] = n_classes
+        logp = logp * weight.reshape(shape)
+    if label_smoothing > 0.0:
+        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+    per_element = -(logp * target).sum(class_dim)
+    if reduction == "none":
+        return per_element
+    total = per_element.sum()
+    if reduction == "sum":
+        return total
+    return total / (input.numel() / n_classes if input.numel() else math.nan)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-w (y log x + (1 - y) log(1 - x)), logs clamped at -100, for probabilities x."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction("binary_cross_entropy", reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"binary_cross_entropy: using a target size ({tuple(target.shape)}) "
+                         f"that is different to the input size ({tuple(input.shape)}) is "
+                         f"deprecated. Please ensure they have the same size.")
+    loss = _nn.binary_cross_entropy(input, target)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce("binary_cross_entropy", loss, reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    """-w (pw y log σ(x) + (1 - y) log(1 - σ(x))), computed stably from the logits x."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction("binary_cross_entropy_with_logits", reduction)
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(f"binary_cross_entropy_with_logits: target size "
+                         f"({tuple(target.shape)}) must be the same as input size "
+                         f"({tuple(input.shape)})")
+    loss = _nn.binary_cross_entropy_with_logits(input, target, pos_weight)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce("binary_cross_entropy_with_logits", loss, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Σ y (log y - x) for log-probabilities x (y given as log-probabilities if log_target)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in _REDUCTIONS + ("batchmean",):
+        raise ValueError(f"kl_div: {reduction!r} is not a valid value for reduction")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.", stacklevel=2)
+    if log_target:
+        loss = _ew.exp(target) * (target - input)
+    else:
+        positive = target > 0
+        # y log y is taken as 0 where y == 0 (xlogy), without a NaN gradient there
+        log_target_values = _ew.log(_ew.where(positive, target, 1.0))
+        loss = _ew.where(positive, target * log_target_values, 0.0) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / (input.shape[0] if input.ndim else 1)
+    return _reduce("kl_div", loss, reduction)

@@ -1,0 +1,575 @@
+"""Neural-network primitives: softmax, the losses, normalisation, embedding, linear.
+
+These are the numerically sensitive operations of ``nn.functional``: each has hand-written
+forward, backward (VJP) and jvp rules side by side, so that softmax of logits of 1000 and
+binary cross-entropy with logits of ±1000 stay finite, and the common training step (linear
+layers and a cross-entropy) records one node per layer. ``nn.functional`` adds the PyTorch
+signatures (reductions, weights, implicit dims) on top of the functions defined here.
+"""
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..tensor import Tensor, _check_dim
+from .elementwise import (
+    _binary_arrays, _floating, clamp, exp, log, log1p, abs, sigmoid, where,
+)
+
+__all__ = ["softmax", "log_softmax"]
+
+
+# ----- softmax and log-softmax ----------------------------------------------------------------
+
+def _log_softmax_array(a, axis):
+    # log-sum-exp with the row maximum subtracted: exp never overflows, logits of 1000 are fine
+    shifted = a - a.max(axis=axis, keepdims=True)
+    with np.errstate(divide="ignore"):
+        return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _softmax_array(a, axis):
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    e /= e.sum(axis=axis, keepdims=True)
+    return e
+
+
+class Softmax(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        """out = exp(x - max) / Σ exp(x - max) along dim"""
+        a = _floating(x.array)
+        ctx.axis = _check_dim("softmax", dim, a.ndim) if a.ndim else None
+        return _softmax_array(a, ctx.axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = out * (g - Σ g * out)"""
+        out = ctx.output
+        return out * (g - (g * out).sum(ctx.axis, keepdim=True)), None
+
+    @staticmethod
+    def jvp(ctx, dx, _):
+        out = ctx.output
+        return out * (dx - (dx * out).sum(ctx.axis, keepdim=True))
+
+
+class LogSoftmax(Function):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        """out = x - max - log Σ exp(x - max) along dim"""
+        a = _floating(x.array)
+        ctx.axis = _check_dim("log_softmax", dim, a.ndim) if a.ndim else None
+        return _log_softmax_array(a, ctx.axis)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g - exp(out) * Σ g"""
+        return g - exp(ctx.output) * g.sum(ctx.axis, keepdim=True), None
+
+    @staticmethod
+    def jvp(ctx, dx, _):
+        return dx - (exp(ctx.output) * dx).sum(ctx.axis, keepdim=True)
+
+
+def softmax(input, dim, dtype=None):
+    """exp(x) / Σ exp(x) along ``dim``, computed with the maximum subtracted."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return Softmax.apply(input, dim)
+
+
+def log_softmax(input, dim, dtype=None):
+    """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    return LogSoftmax.apply(input, dim)
+
+
+# ----- losses over class indices ---------------------------------------------------------------
+
+def _class_index_terms(ctx, op, logp, target, weight, ignore_index, reduction, smoothing):
+    """The loss of log-probabilities ``logp`` against class indices, and its coefficients.
+
+    Sets ``ctx.coef_p`` and ``ctx.coef`` so that d loss_i / d logit_ic = coef_p_i p_ic - coef_ic
+    (cross-entropy) and d loss_i / d logp_ic = -coef_ic (nll), and ``ctx.scale`` (1 / Σ w for
+    'mean'). With label smoothing ε over C classes and class weights w:
+    loss_i = -(1 - ε) w_t logp_it - (ε / C) Σ_c w_c logp_ic, zero where t == ignore_index.
+    """
+    t = target.array
+    if t.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: expected target of integer dtype (class indices), got "
+                           f"{target.dtype}")
+    class_dim = 1 if logp.ndim >= 2 else 0
+    n_classes = logp.shape[class_dim]
+    expected = logp.shape[:class_dim] + logp.shape[class_dim + 1:]
+    if t.shape != expected:
+        raise RuntimeError(f"{op}: expected target of shape {expected} (the input's shape "
+                           f"{logp.shape} without the class dim {class_dim}), got {t.shape}")
+    keep = t != ignore_index
+    bad = keep & ((t < 0) | (t >= n_classes))
+    if bad.any():
+        raise IndexError(f"{op}: target {int(t[bad].flat[0])} is out of bounds for "
+                         f"{n_classes} classes (valid: 0 to {n_classes - 1}, or ignore_index="
+                         f"{ignore_index})")
+    if weight is not None and weight.array.shape != (n_classes,):
+        raise RuntimeError(f"{op}: weight should have one entry per class, {n_classes}, got "
+                           f"shape {weight.array.shape}")
+    dtype = logp.dtype
+    index = np.expand_dims(np.where(keep, t, 0), class_dim)
+    w = None if weight is None else weight.array.astype(dtype, copy=False)
+    w_t = keep.astype(dtype) if w is None else w[index.squeeze(class_dim)] * keep
+    picked = np.take_along_axis(logp, index, axis=class_dim).squeeze(class_dim)
+    loss = -(1.0 - smoothing) * w_t * picked
+    coef = np.zeros(logp.shape, dtype=dtype)
+    np.put_along_axis(coef, index, np.expand_dims((1.0 - smoothing) * w_t, class_dim),
+                      axis=class_dim)
+    coef_p = (1.0 - smoothing) * w_t
+    if smoothing:
+        shape = [1] * logp.ndim
+        shape[class_dim] = n_classes
+        w_c = np.ones(shape, dtype) if w is None else w.reshape(shape)
+        share = smoothing / n_classes
+        loss = loss - share * (logp * w_c).sum(axis=class_dim) * keep
+        coef += share * w_c * np.expand_dims(keep, class_dim)
+        coef_p = coef_p + share * w_c.sum() * keep
+    ctx.class_dim, ctx.reduction = class_dim, reduction
+    ctx.coef = Tensor._make(coef)
+    ctx.coef_p = Tensor._make(np.expand_dims(coef_p.astype(dtype, copy=False), class_dim))
+    if reduction == "none":
+        return loss.astype(dtype, copy=False)
+    total = loss.sum(dtype=dtype)
+    if reduction == "sum":
+        return np.asarray(total)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ctx.scale = 1.0 / w_t.sum(dtype=dtype)  # all targets ignored: 0 / 0 = nan, as PyTorch
+        return np.asarray(total * ctx.scale, dtype=dtype)
+
+
+def _reduced_g(ctx, g):
+    """The incoming gradient broadcast against the input: per element, or one scaled number."""
+    if ctx.reduction == "none":
+        return g.unsqueeze(ctx.class_dim)
+    return g * ctx.scale if ctx.reduction == "mean" else g
+
+
+def _reduce_tangent(ctx, per_class):
+    per_element = per_class.sum(ctx.class_dim)
+    if ctx.reduction == "none":
+        return per_element
+    total = per_element.sum()
+    return total * ctx.scale if ctx.reduction == "mean" else total
+
+
+def _no_weight_grad(ctx, op):
+    if ctx.needs_input_grad[2]:
+        raise NotImplementedError(f"{op}: the derivative for 'weight' is not implemented")
+
+
+class CrossEntropy(Function):
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        """out = -(1 - ε) w_t log softmax(x)_t - (ε / C) Σ_c w_c log softmax(x)_c, reduced"""
+        ctx.save_for_backward(x)
+        a = _floating(x.array)
+        if a.ndim == 0:
+            raise RuntimeError("cross_entropy: expected input of shape (C,), (N, C) or "
+                               "(N, C, d1, ...), got a 0-d tensor")
+        logp = _log_softmax_array(a, 1 if a.ndim >= 2 else 0)
+        return _class_index_terms(ctx, "cross_entropy", logp, target, weight, ignore_index,
+                                  reduction, label_smoothing)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = (coef_p * softmax(x) - coef) * g  (coef: the weighted, smoothed one-hot target)"""
+        _no_weight_grad(ctx, "cross_entropy")
+        (x,) = ctx.saved_tensors
+        p = softmax(x, ctx.class_dim)  # recomputed from x so that the rule is differentiable
+        return (p * ctx.coef_p - ctx.coef) * _reduced_g(ctx, g), None, None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        (x,) = ctx.saved_tensors
+        p = softmax(x, ctx.class_dim)
+        return _reduce_tangent(ctx, (p * ctx.coef_p - ctx.coef) * dx)
+
+
+class NllLoss(Function):
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        """out = -w_t x_t, reduced (x holds log-probabilities)"""
+        a = x.array
+        if a.ndim == 0:
+            raise RuntimeError("nll_loss: expected input of shape (C,), (N, C) or "
+                               "(N, C, d1, ...), got a 0-d tensor")
+        return _class_index_terms(ctx, "nll_loss", a, target, weight, ignore_index,
+                                  reduction, 0.0)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = -coef * g  (coef: the weighted one-hot target)"""
+        _no_weight_grad(ctx, "nll_loss")
+        return -ctx.coef * _reduced_g(ctx, g), None, None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return _reduce_tangent(ctx, -ctx.coef * dx)
+
+
+def cross_entropy_indices(input, target, weight=None, ignore_index=-100, reduction="mean",
+                          label_smoothing=0.0):
+    """Cross-entropy of logits against class indices, as one fused node."""
+    return CrossEntropy.apply(input, target, weight, ignore_index, reduction, label_smoothing)
+
+
+def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of log-probabilities against class indices."""
+    return NllLoss.apply(input, target, weight, ignore_index, reduction)
+
+
+# ----- binary cross-entropy -------------------------------------------------------------------
+
+def _check_unit_interval(op, what, a):
+    if a.size and (a.min() < 0 or a.max() > 1):
+        raise ValueError(f"{op}: all elements of {what} should be between 0 and 1, got values "
+                         f"from {a.min()} to {a.max()}")
+
+
+def _softplus_of_negative(x):
+    """log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|)), finite for any x."""
+    return clamp(-x, 0.0) + log1p(exp(-abs(x)))
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    @staticmethod
+    def forward(ctx, x, y, pos_weight):
+        """out = (1 - y) x + (1 + (pw - 1) y) log(1 + exp(-x)), element-wise"""
+        ctx.save_for_backward(x, y, pos_weight)
+        a, t = _binary_arrays("binary_cross_entropy_with_logits", x, y)
+        if a.shape != t.shape:
+            raise ValueError(f"binary_cross_entropy_with_logits: target size {t.shape} must be "
+                             f"the same as input size {a.shape}")
+        _check_unit_interval("binary_cross_entropy_with_logits", "target", t)
+        # max(x, 0) - x y + log1p(exp(-|x|)): the exponent is never positive, so ±1000 is fine
+        softplus_neg = np.log1p(np.exp(-np.abs(a)))
+        if pos_weight is None:
+            return np.maximum(a, 0) - a * t + softplus_neg
+        softplus_neg += np.maximum(-a, 0)
+        log_weight = (pos_weight.array - 1) * t + 1
+        return ((1 - t) * a + log_weight * softplus_neg).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g ((1 - y) - lw sigmoid(-x)); dy = g (-x + (pw - 1) sp(-x)); dpw = g y sp(-x)"""
+        x, y, pos_weight = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        dx, dy, dpw = _bce_logits_partials(x, y, pos_weight, needs)
+        return (None if dx is None else g * dx, None if dy is None else g * dy,
+                None if dpw is None else g * dpw)
+
+    @staticmethod
+    def jvp(ctx, dx, dy, dpw):
+        x, y, pos_weight = ctx.saved_tensors
+        needs = (True, dy is not None, dpw is not None)
+        px, py, ppw = _bce_logits_partials(x, y, pos_weight, needs)
+        out = dx * px
+        if py is not None:
+            out = out + dy * py
+        if ppw is not None:
+            out = out + dpw * ppw
+        return out
+
+
+def _bce_logits_partials(x, y, pos_weight, needs):
+    """∂loss/∂x, ∂loss/∂y, ∂loss/∂pos_weight (None where not needed)."""
+    dx = dy = dpw = None
+    log_weight = 1.0 if pos_weight is None else (pos_weight - 1) * y + 1
+    if needs[0]:
+        dx = (1 - y) - log_weight * sigmoid(-x)
+    if needs[1]:
+        dy = -x if pos_weight is None else -x + (pos_weight - 1) * _softplus_of_negative(x)
+    if pos_weight is not None and needs[2]:
+        dpw = y * _softplus_of_negative(x)
+    return dx, dy, dpw
+
+
+class BinaryCrossEntropy(Function):
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 as PyTorch"""
+        ctx.save_for_backward(x, y)
+        a, t = _binary_arrays("binary_cross_entropy", x, y)
+        if a.shape != t.shape:
+            raise ValueError(f"binary_cross_entropy: target size {t.shape} must be the same as "
+                             f"input size {a.shape}")
+        _check_unit_interval("binary_cross_entropy", "input", a)
+        _check_unit_interval("binary_cross_entropy", "target", t)
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(a), -100)
+            log_1mx = np.maximum(np.log1p(-a), -100)
+        return ((t - 1) * log_1mx - t * log_x).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g (x - y) / max(x (1 - x), 1e-12); dy = g (log(1 - x) - log x)"""
+        x, y = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        return ((g * _bce_dx(x, y)) if needs[0] else None,
+                (g * _bce_dy(x)) if needs[1] else None)
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        out = dx * _bce_dx(x, y)
+        return out if dy is None else out + dy * _bce_dy(x)
+
+
+def _bce_dx(x, y):
+    # PyTorch's epsilon: at x = 0 or 1 the gradient is large but finite
+    return (x - y) / clamp((1 - x) * x, 1e-12)
+
+
+def _bce_dy(x):
+    return clamp(log1p(-x), -100.0) - clamp(log(x), -100.0)
+
+
+def binary_cross_entropy_with_logits(input, target, pos_weight=None):
+    """Element-wise BCE of logits, before weighting and reduction."""
+    return BinaryCrossEntropyWithLogits.apply(input, target, pos_weight)
+
+
+def binary_cross_entropy(input, target):
+    """Element-wise BCE of probabilities, before weighting and reduction."""
+    return BinaryCrossEntropy.apply(input, target)
+
+
+# ----- normalisation --------------------------------------------------------------------------
+
+def _normalize_array(a, axes, eps):
+    mean = a.mean(axis=axes, keepdims=True)
+    centered = a - mean
+    var = np.mean(centered * centered, axis=axes, keepdims=True)
+    return centered / np.sqrt(var + eps), mean, var
+
+
+def _normalized(x, axes, eps):
+    """(x - mean) / sqrt(var + eps) and 1 / sqrt(var + eps), with Tensor operations."""
+    centered = x - x.mean(axes, keepdim=True)
+    rstd = ((centered * centered).mean(axes, keepdim=True) + eps).rsqrt()
+    return centered * rstd, rstd
+
+
+def _affine(xhat, weight, bias):
+    out = xhat if weight is None else xhat * weight.array
+    return out if bias is None else out + bias.array
+
+
+class _Normalization(Function):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over ``ctx.axes``."""
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = rstd (ĝ - mean ĝ - x̂ mean(ĝ x̂)) with ĝ = g w; dw = g x̂; db = g"""
+        x, weight, bias = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        xhat, rstd = _normalized(x, ctx.axes, ctx.eps)
+        gx = gw = gb = None
+        if needs[0]:
+            gxhat = g if weight is None else g * weight
+            gx = rstd * (gxhat - gxhat.mean(ctx.axes, keepdim=True)
+                         - xhat * (gxhat * xhat).mean(ctx.axes, keepdim=True))
+        if weight is not None and needs[ctx.weight_index]:
+            gw = g * xhat
+        if bias is not None and needs[ctx.weight_index + 1]:
+            gb = g
+        grads = [None] * len(needs)
+        grads[0], grads[ctx.weight_index], grads[ctx.weight_index + 1] = gx, gw, gb
+        return tuple(grads)
+
+    @staticmethod
+    def jvp(ctx, dx, *tangents):
+        x, weight, bias = ctx.saved_tensors
+        i = ctx.weight_index - 1
+        dw, db = tangents[i], tangents[i + 1]
+        xhat, rstd = _normalized(x, ctx.axes, ctx.eps)
+        dxhat = rstd * (dx - dx.mean(ctx.axes, keepdim=True)
+                        - xhat * (dx * xhat).mean(ctx.axes, keepdim=True))
+        out = dxhat if weight is None else dxhat * weight
+        if dw is not None:
+            out = out + xhat * dw
+        return out if db is None else out + db
+
+
+class LayerNorm(_Normalization):
+    @staticmethod
+    def forward(ctx, x, normalized_shape, weight, bias, eps):
+        """out = (x - mean) / sqrt(var + eps) * weight + bias over the last dims"""
+        a = _floating(x.array)
+        k = len(normalized_shape)
+        if a.shape[a.ndim - k:] != tuple(normalized_shape) or k > a.ndim:
+            raise RuntimeError(f"layer_norm: expected input with shape (*, "
+                               f"{', '.join(map(str, normalized_shape))}) to normalize over "
+                               f"its last {k} dims, got {a.shape}")
+        ctx.save_for_backward(x, weight, bias)
+        ctx.axes, ctx.eps, ctx.weight_index = tuple(range(a.ndim - k, a.ndim)), eps, 2
+        return _affine(_normalize_array(a, ctx.axes, eps)[0], weight, bias)
+
+
+class BatchNorm(_Normalization):
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps):
+        """out = (x - batch mean) / sqrt(batch var + eps) * weight + bias, per channel (dim 1);
+        running_stat = (1 - momentum) running_stat + momentum batch_stat (unbiased variance)"""
+        a = _floating(x.array)
+        axes = (0,) + tuple(range(2, a.ndim))
+        count = a.size // a.shape[1]
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input size {a.shape}")
+        ctx.save_for_backward(x, weight, bias)
+        ctx.axes, ctx.eps, ctx.weight_index = axes, eps, 1
+        xhat, mean, var = _normalize_array(a, axes, eps)
+        if running_mean is not None:
+            _update_running(running_mean, mean, momentum)
+        if running_var is not None:
+            _update_running(running_var, var * (count / (count - 1)), momentum)
+        return _affine(xhat, weight, bias)
+
+
+def _update_running(buffer, batch_stat, momentum):
+    buffer.array *= 1 - momentum
+    buffer.array += momentum * batch_stat.reshape(buffer.array.shape)
+    buffer._version[0] += 1
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing ``normalized_shape`` dims, then scale and shift."""
+    return LayerNorm.apply(input, tuple(normalized_shape), weight, bias, eps)
+
+
+def batch_norm_training(input, weight, bias, running_mean, running_var, momentum, eps):
+    """Normalise each channel (dim 1) with the batch statistics, updating the running ones."""
+    shape = (1, -1) + (1,) * (input.ndim - 2)
+    weight = None if weight is None else weight.reshape(shape)
+    bias = None if bias is None else bias.reshape(shape)
+    return BatchNorm.apply(input, weight, bias, running_mean, running_var, momentum, eps)
+
+
+# ----- embedding and linear -------------------------------------------------------------------
+
+def _padding_mask(indices, padding_idx, dtype):
+    """1 where an index is not the padding index (whose row gets no gradient), else 0."""
+    return Tensor._make(np.expand_dims(indices.array != padding_idx, -1).astype(dtype))
+
+
+class Embedding(Function):
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx):
+        """out = weight[indices]"""
+        w, idx = weight.array, indices.array
+        if idx.dtype.kind not in "iu":
+            raise RuntimeError(f"embedding: expected indices of integer dtype, got "
+                               f"{indices.dtype}")
+        if idx.size and (idx.min() < 0 or idx.max() >= w.shape[0]):
+            bad = idx.max() if idx.max() >= w.shape[0] else idx.min()
+            raise IndexError(f"embedding: index {bad} is out of range for an embedding of "
+                             f"{w.shape[0]} rows")
+        ctx.indices, ctx.padding_idx, ctx.num_weights = indices, padding_idx, w.shape[0]
+        return w[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        """dweight[i] = Σ g over the positions holding index i (none for padding_idx)"""
+        return EmbeddingBackward.apply(g, ctx.indices, ctx.num_weights, ctx.padding_idx), \
+            None, None
+
+    @staticmethod
+    def jvp(ctx, dw, *_):
+        # masked like the gradient, so that forward and reverse mode agree on padding_idx
+        out = Embedding.apply(dw, ctx.indices, None)
+        if ctx.padding_idx is None:
+            return out
+        return out * _padding_mask(ctx.indices, ctx.padding_idx, dw.array.dtype)
+
+
+class EmbeddingBackward(Function):
+    @staticmethod
+    def forward(ctx, g, indices, num_weights, padding_idx):
+        """out[i] = Σ g over the positions holding index i, 0 for padding_idx"""
+        ctx.indices, ctx.padding_idx = indices, padding_idx
+        idx = indices.array
+        rows = g.array.reshape(idx.size, -1)
+        out = np.zeros((num_weights, rows.shape[1]), dtype=rows.dtype)
+        np.add.at(out, idx.reshape(-1), rows)
+        if padding_idx is not None:
+            out[padding_idx] = 0
+        return out.reshape((num_weights,) + g.array.shape[idx.ndim:])
+
+    @staticmethod
+    def backward(ctx, gg):
+        """dg = gg[indices] (0 at padding positions)"""
+        out = Embedding.apply(gg, ctx.indices, None)
+        if ctx.padding_idx is not None:
+            out = out * _padding_mask(ctx.indices, ctx.padding_idx, gg.array.dtype)
+        return out, None, None, None
+
+    @staticmethod
+    def jvp(ctx, dg, indices, num_weights, padding_idx):
+        return EmbeddingBackward.apply(dg, ctx.indices, num_weights, ctx.padding_idx)
+
+
+def embedding(input, weight, padding_idx=None):
+    """Rows of ``weight`` picked by the integer tensor ``input``."""
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    return Embedding.apply(weight, input, padding_idx)
+
+
+class Linear(Function):
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        """out = x @ weightᵀ + bias"""
+        a, w = x.array, weight.array
+        if w.ndim != 2 or a.ndim == 0 or a.shape[-1] != w.shape[1]:
+            raise RuntimeError(f"linear: input of shape {a.shape} and weight of shape "
+                               f"{w.shape} cannot be multiplied (the input's last dim must be "
+                               f"weight.shape[1])")
+        if a.dtype != w.dtype:
+            raise RuntimeError(f"linear: expected input and weight of the same dtype, got "
+                               f"{x.dtype} and {weight.dtype}")
+        ctx.save_for_backward(x, weight, bias)
+        out = a @ w.T
+        if bias is not None:
+            out += bias.array
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g @ weight; dweight = gᵀ @ x; dbias = Σ g over the batch"""
+        x, weight, bias = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        gx = gw = gb = None
+        if needs[0]:
+            gx = g @ weight
+        if g.ndim != 2:  # batch dims flattened: dweight = Σ over every leading dim
+            g = g.reshape(-1, g.shape[-1])
+            x = x.reshape(-1, x.shape[-1])
+        if needs[1]:
+            gw = g.mT @ x
+        if bias is not None and needs[2]:
+            gb = g.sum(0)
+        return gx, gw, gb
+
+    @staticmethod
+    def jvp(ctx, dx, dw, db):
+        x, weight, bias = ctx.saved_tensors
+        out = dx @ weight.mT + x @ dw.mT
+        return out if db is None else out + db
+
+
+def linear(input, weight, bias=None):
+    """input @ weightᵀ + bias, one node for the whole layer."""
+    return Linear.apply(input, weight, bias)
