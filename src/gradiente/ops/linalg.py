@@ -56,10 +56,10 @@ class Matmul(Function):
         xm = x.unsqueeze(0) if x.ndim == 1 else x
         ym = y.unsqueeze(-1) if y.ndim == 1 else y
         gm = g
+        if y.ndim == 1:  # first, so that a 0-D g (vector @ vector) becomes (1, 1)
+            gm = gm.unsqueeze(-1)
         if x.ndim == 1:
             gm = gm.unsqueeze(-2)
-        if y.ndim == 1:
-            gm = gm.unsqueeze(-1)
         gx = gy = None
         if needs[0]:
             gx = gm @ ym.mT
