@@ -9,17 +9,21 @@ import numpy as np
 
 from ..tensor import Tensor
 from ..autograd.grad_mode import STATE
-from . import elementwise, reduce, movement, linalg
+from . import elementwise, reduce, movement, linalg, indexing, conv, nn
 
-FAMILIES = (elementwise, reduce, movement, linalg)
+FAMILIES = (elementwise, reduce, movement, linalg, indexing, conv, nn)
+_FUNCTIONS_ONLY = (conv,)  # families whose functions are not Tensor methods
 
 # functions that are not methods of Tensor
 _NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY", "where",
-                "allclose", "isclose", "equal"}
+                "allclose", "isclose", "equal", "cat", "concat", "concatenate", "stack",
+                "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d", "atleast_3d"}
 
 
 def _public_functions():
     for module in FAMILIES:
+        if module in _FUNCTIONS_ONLY:
+            continue
         for name in module.__all__:
             yield name, getattr(module, name)
 
@@ -111,6 +115,8 @@ _INPLACE = {
     "__itruediv__": elementwise.div,
 }
 _INPLACE.update({name + "_": getattr(elementwise, name) for name in elementwise.UNARY})
+_INPLACE.update(movement.INPLACE)
+_INPLACE.update(indexing.INPLACE)
 
 
 def _replace(self, value):
@@ -144,6 +150,8 @@ def _attach_operators():
     for name, fn in _INPLACE.items():
         setattr(Tensor, name, _inplace(fn, name))
     Tensor.fill_ = _inplace(_fill, "fill_")
+    Tensor.__getitem__ = indexing.getitem
+    Tensor.__setitem__ = indexing.setitem
     Tensor.zero_ = _inplace(_zero, "zero_")
     Tensor.copy_ = _inplace(_copy, "copy_")
     Tensor.__neg__ = elementwise.neg
