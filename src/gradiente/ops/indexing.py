@@ -8,6 +8,7 @@ those positions for v and zeroes them for x. Sorting ops compute their indices w
 gradients and gather the values, so the values' gradients flow through gather.
 """
 
+import re
 from collections import namedtuple
 
 import numpy as np
@@ -124,8 +125,10 @@ def _dims_used(item):
 def _numpy_error(op, error):
     """NumPy's indexing message in PyTorch's words, naming the op."""
     text = str(error).replace("axis", "dimension").replace("array", "tensor")
-    if text.startswith("too many indices"):
-        text = text.split(":")[0] + " " + text.split(":")[1].split(",")[0].strip()
+    found = re.match(r"too many indices for tensor: tensor is (\d+)-dimensional, but (\d+)", text)
+    if found:
+        text = (f"too many indices for tensor of dimension {found[1]} ({found[2]} were "
+                f"indexed)")
     return type(error)(f"{op}: {text}")
 
 
