@@ -15,7 +15,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _check_dim
-from .elementwise import _floating, abs, exp, isnan, maximum, minimum, sign, sqrt, where
+from .elementwise import _floating, abs, exp, isnan, maximum, minimum, sign, where
 
 __all__ = ["sum", "mean", "sum_to_shape", "normalize_dims", "prod", "max", "min", "amax",
            "amin", "argmax", "argmin", "var", "std", "var_mean", "std_mean", "norm",
@@ -240,9 +240,10 @@ class Amax(Function):
     name = "amax"
 
     @staticmethod
-    def forward(ctx, x, dim, keepdim):
+    def forward(ctx, x, dim, keepdim, nan_shares=False):
         """out = max x over dim"""
         ctx.save_for_backward(x)
+        ctx.nan_shares = nan_shares
         a = _setup(ctx, ctx.fn.name, x, dim, keepdim)
         _check_nonempty(ctx.fn.name, a, ctx.axes)
         return ctx.fn.array_op(a, axis=ctx.axes, keepdims=keepdim)
@@ -250,7 +251,7 @@ class Amax(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g / (number of ties) at the elements equal to the result, 0 elsewhere"""
-        return _restored(ctx, g) * _tie_share(ctx), None, None
+        return _restored(ctx, g) * _tie_share(ctx), None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -264,14 +265,18 @@ class Amin(Amax):
 
 def _tie_share(ctx):
     (x,) = ctx.saved_tensors
-    return _share_among(x.array, _restored(ctx, ctx.output).array, ctx.axes)
+    return _share_among(x.array, _restored(ctx, ctx.output).array, ctx.axes, ctx.nan_shares)
 
 
-def _share_among(a, out, axes):
-    """1/k at the k elements of ``a`` equal to ``out`` (NaN counts as equal to NaN), else 0."""
+def _share_among(a, out, axes, nan_shares=True):
+    """1/k at the k elements of ``a`` equal to ``out``, else 0. A NaN result is shared by the
+    NaNs when ``nan_shares`` (PyTorch's max(), median()), else its gradient is NaN (amax)."""
     # ties share the gradient equally, as PyTorch's amax/amin, max(), median() and inf-norm do
-    hit = (a == out) | (np.isnan(a) & np.isnan(out))
-    share = hit / np.sum(hit, axis=axes, keepdims=True)
+    hit = a == out
+    if nan_shares:
+        hit |= np.isnan(a) & np.isnan(out)
+    with np.errstate(invalid="ignore"):
+        share = hit / np.sum(hit, axis=axes, keepdims=True)
     return _const(share.astype(a.dtype, copy=False))
 
 
@@ -332,7 +337,7 @@ def _max_min(name, array_op, fallback, extreme, input, dim, keepdim):
     if isinstance(dim, Tensor):  # max(input, other): the element-wise maximum
         return fallback(input, dim)
     if dim is None:
-        return extreme(input)
+        return extreme.apply(input, None, False, True)
     axis = _check_dim(name, dim, input.array.ndim) if input.array.ndim else 0
     index = _arg_extreme(name, array_op, input, dim, True)
     return _values_indices(name, input, axis, keepdim, index)
@@ -346,21 +351,21 @@ def max(input, dim=None, keepdim=False):
     >>> gr.tensor([[1., 5.], [3., 2.]]).max(dim=1)
     max(values=tensor([5., 3.]), indices=tensor([1, 0]))
     """
-    return _max_min("max", np.argmax, maximum, amax, input, dim, keepdim)
+    return _max_min("max", np.argmax, maximum, Amax, input, dim, keepdim)
 
 
 def min(input, dim=None, keepdim=False):
     """``min(x)``, ``min(x, dim)`` -> (values, indices), or ``min(x, other)``; see ``max``."""
-    return _max_min("min", np.argmin, minimum, amin, input, dim, keepdim)
+    return _max_min("min", np.argmin, minimum, Amin, input, dim, keepdim)
 
 
 def amax(input, dim=(), keepdim=False):
     """The largest elements over ``dim`` (all dims for () or None); ties share the gradient."""
-    return Amax.apply(input, None if dim == () else dim, keepdim)
+    return Amax.apply(input, None if dim == () else dim, keepdim, False)
 
 
 def amin(input, dim=(), keepdim=False):
-    return Amin.apply(input, None if dim == () else dim, keepdim)
+    return Amin.apply(input, None if dim == () else dim, keepdim, False)
 
 
 def _arg(name, array_op, input, dim, keepdim):
@@ -405,7 +410,7 @@ def median(input, dim=None, keepdim=False):
     """
     a = input.array
     if dim is None:
-        return Median.apply(input, None, False)
+        return Median.apply(input, None, False, True)
     axis = _check_dim("median", dim, a.ndim) if a.ndim else 0
     index = _median_index("median", a, axis) if a.ndim else np.zeros((), dtype=np.int64)
     return _values_indices("median", input, axis, keepdim, index)
@@ -483,9 +488,36 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return Var.apply(input, dim, correction, keepdim)
 
 
+class Std(Var):
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim, correction, keepdim):
+        """out = sqrt(var x)"""
+        return np.sqrt(Var.forward(ctx, x, dim, correction, keepdim))
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * (x - mean) / ((n - correction) * out), 0 where out = 0"""
+        return _restored(ctx, g) * _std_derivative(ctx), None, None, None
+
+    @staticmethod
+    def jvp(ctx, dx, *_):
+        return (dx * _std_derivative(ctx)).sum(ctx.axes, keepdim=ctx.keepdim)
+
+
+def _std_derivative(ctx):
+    out = _restored(ctx, ctx.output)
+    # a constant slice has std 0 and a kink there: its subgradient 0, as PyTorch's
+    vanishes = _const(out.array == 0)
+    return where(vanishes, 0.0, _var_derivative(ctx) / (2 * where(vanishes, 1.0, out)))
+
+
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """Standard deviation: sqrt(var) with the same arguments."""
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    """Standard deviation over ``dim``, with the arguments of ``var``; its gradient is 0 where
+    it is 0."""
+    dim, correction = _var_args("std", dim, unbiased, correction)
+    return Std.apply(input, dim, correction, keepdim)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -496,8 +528,7 @@ def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean) over ``dim``."""
-    variance, average = var_mean(input, dim, unbiased, keepdim, correction=correction)
-    return sqrt(variance), average
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
 
 
 class Norm(Function):
