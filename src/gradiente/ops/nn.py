@@ -488,11 +488,8 @@ class Embedding(Function):
 
     @staticmethod
     def jvp(ctx, dw, *_):
-        # masked like the gradient, so that forward and reverse mode agree on padding_idx
-        out = Embedding.apply(dw, ctx.indices, None)
-        if ctx.padding_idx is None:
-            return out
-        return out * _padding_mask(ctx.indices, ctx.padding_idx, dw.array.dtype)
+        # the true derivative, as PyTorch's forward mode: padding_idx only affects the gradient
+        return Embedding.apply(dw, ctx.indices, None)
 
 
 class EmbeddingBackward(Function):
