@@ -26,8 +26,7 @@ class ExpressionError(ValueError):
 
     def __init__(self, message, column=None, text=None):
         self.message, self.column, self.text = message, column, text
-        where = f" at column {column}" if column is not None else ""
-        super().__init__(f"{message}{where}")
+        super().__init__(message if column is None else f"column {column}: {message}")
 
     def pointer(self):
         """The expression and a caret under the column, as two lines ("" without a column)."""

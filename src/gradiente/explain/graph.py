@@ -145,14 +145,18 @@ def _dot(t, collapse, words, decimals, rankdir):
 
 
 def _layer_nodes(t, words, decimals, group_of):
+    """One node per layer: its name, and the value and gradient of its last operation."""
+    members = {}
+    for row in t.operations + t.inputs:  # layers in the order they ran
+        if row.layer is not None:
+            members.setdefault(row.layer, []).append(row)
     lines = []
-    for k, (layer, rows) in enumerate(t.layers()):
-        if layer is None:
-            continue
+    for k, (layer, rows) in enumerate(members.items()):
         node = f"layer{k}"
         for row in rows:
             group_of[row.index] = node
-        last = rows[-1]
+        last = [row for row in rows if not row.is_input][-1:] or rows[-1:]
+        last = last[0]
         label = [layer, f"{words['shape']} {tuple(last.shape)}",
                  f"{words['value']} {fmt.summary(last.value, decimals)}"]
         if last.adjoint is not None:

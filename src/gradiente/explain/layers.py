@@ -18,7 +18,7 @@ _LAYER_OF = weakref.WeakKeyDictionary()  # graph node -> module name
 
 
 def layer_of(node):
-    """The name of the innermost module that recorded ``node`` under ``record_layers``."""
+    """'name (Type)' of the innermost module that recorded ``node`` under ``record_layers``."""
     return _LAYER_OF.get(node)
 
 
@@ -43,7 +43,8 @@ class record_layers:
                 continue
             starts = []
             self._handles.append(module.register_forward_pre_hook(_pre_hook(starts)))
-            self._handles.append(module.register_forward_hook(_post_hook(name, starts)))
+            label = f"{name} ({type(module).__name__})"
+            self._handles.append(module.register_forward_hook(_post_hook(label, starts)))
         return self
 
     def __exit__(self, *exc):

@@ -53,7 +53,9 @@ class _Symbols:
     def name(self, name, dot=False):
         """An input's name (x1 -> x_{1} in LaTeX); ``dot`` gives its tangent (ẋ1)."""
         if not self.latex:
-            return name[0] + "\u0307" + name[1:] if dot else name
+            if not dot:
+                return name
+            return name[0] + "\u0307" + name[1:] if name[0].isalpha() else f"d({name})"
         match = re.fullmatch(r"([A-Za-z]+)_?(\d+)", name)
         if match:
             stem, index = match.group(1), f"_{{{match.group(2)}}}"

@@ -216,9 +216,10 @@ def trace(target, *inputs, wrt=None, names=None, gradient=None, order="execution
         raise RuntimeError("trace: the output does not require grad, so no graph was recorded; "
                            "make an input require grad (x.requires_grad_()) or use "
                            "trace(f, *inputs)")
+    given = len(leaves)
     nodes, leaves = _collect(y, leaves, order)
-    names = _names(names, default_names, len(leaves))
-    rows, index_of = _rows(nodes, leaves, names)
+    names = _names(names, default_names, leaves[given:], model if model is not None else target)
+    rows, index_of = _rows(nodes, leaves, names, given)
     output = index_of[y.grad_fn if y.grad_fn is not None else id(y)]
     locals_ = _forward(nodes, rows, index_of)
     _reverse(nodes, rows, index_of, locals_, output, gradient)
@@ -266,12 +267,18 @@ def _parameter_names(f, count):
     return [f"x{i + 1}" for i in range(count)]
 
 
-def _names(names, defaults, count):
+def _names(names, defaults, others, model):
+    """Names for the given inputs, then for the other leaves (a model's parameter names)."""
     names = list(names) if names is not None else []
+    count = len(defaults)
     if len(names) > count:
         raise ValueError(f"trace: {len(names)} names given for {count} inputs")
     names += defaults[len(names):]
-    names += [f"x{i + 1}" for i in range(len(names), count)]
+    parameters = {}
+    if hasattr(model, "named_parameters"):
+        parameters = {id(p): name for name, p in model.named_parameters()}
+    for leaf in others:
+        names.append(parameters.get(id(leaf), f"x{len(names) + 1}"))
     if len(set(names)) != len(names):
         raise ValueError(f"trace: input names must be distinct, got {names}")
     return names
@@ -310,7 +317,7 @@ def _collect(y, given, order):
     return nodes, leaves
 
 
-def _rows(nodes, leaves, names):
+def _rows(nodes, leaves, names, given):
     n = len(leaves)
     rows, index_of = [], {}
     for k, (leaf, name) in enumerate(zip(leaves, names)):
@@ -332,18 +339,19 @@ def _rows(nodes, leaves, names):
                 operands.append(("c", arg))
         rows.append(Row(k + 1, node.fn.__name__, operands, None, layer=layer_of(node),
                         parents=tuple(parents)))
-    _assign_leaf_layers(rows, nodes, leaves, index_of)
+    _assign_leaf_layers(rows, nodes, leaves, index_of, given)
     return rows, index_of
 
 
-def _assign_leaf_layers(rows, nodes, leaves, index_of):
-    """A parameter belongs to a layer when every operation reading it is in that layer."""
+def _assign_leaf_layers(rows, nodes, leaves, index_of, given):
+    """A leaf that is not a given input (a parameter) belongs to a layer when every
+    operation reading it is in that layer."""
     readers = {}
     for node in nodes:
         row = rows[len(leaves) + index_of[node] - 1]
         for j in row.parents:
             readers.setdefault(j, set()).add(row.layer)
-    for row in rows[:len(leaves)]:
+    for row in rows[given:len(leaves)]:
         layers = readers.get(row.index, set())
         if len(layers) == 1 and None not in layers:
             row.layer = layers.pop()
