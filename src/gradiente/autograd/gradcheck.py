@@ -200,7 +200,7 @@ def _compare(analytic, numerical, atol, rtol, where):
     if not bad.any():
         return None
     excess = np.where(np.isnan(error), np.inf, error - tolerance)
-    worst = np.unravel_index(int(np.argmax(excess)), analytic.shape)
+    worst = tuple(int(i) for i in np.unravel_index(int(np.argmax(excess)), analytic.shape))
     return (f"{where(worst)}: analytic {analytic[worst]:.10g} vs numerical "
             f"{numerical[worst]:.10g} (|difference| {error[worst]:.3g} > atol + rtol * "
             f"|numerical| = {tolerance[worst]:.3g}); {int(bad.sum())} of {bad.size} entries "
