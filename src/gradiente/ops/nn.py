@@ -367,8 +367,9 @@ def _affine(xhat, weight, bias):
     return out if bias is None else out + bias.array
 
 
-class _Normalization(Function):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over ``ctx.axes``."""
+class _NormalizationRules:
+    """The rules of y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over
+    ``ctx.axes``; a mixin, not a Function, so that only LayerNorm and BatchNorm are ops."""
 
     @staticmethod
     def backward(ctx, g):
@@ -403,7 +404,7 @@ class _Normalization(Function):
         return out if db is None else out + db
 
 
-class LayerNorm(_Normalization):
+class LayerNorm(_NormalizationRules, Function):
     @staticmethod
     def forward(ctx, x, normalized_shape, weight, bias, eps):
         """out = (x - mean) / sqrt(var + eps) * weight + bias over the last dims"""
@@ -418,7 +419,7 @@ class LayerNorm(_Normalization):
         return _affine(_normalize_array(a, ctx.axes, eps)[0], weight, bias)
 
 
-class BatchNorm(_Normalization):
+class BatchNorm(_NormalizationRules, Function):
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, momentum, eps):
         """out = (x - batch mean) / sqrt(batch var + eps) * weight + bias, per channel (dim 1);
