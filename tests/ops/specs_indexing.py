@@ -42,6 +42,18 @@ def _repeating(lib, x, src, dim):
     return lib.tensor(_index(src.shape, dim, src.shape[dim]) % x.shape[dim])
 
 
+def _setitem(lib, x, v, key):
+    """x[key] = v on a copy of x: gradients reach v and the untouched part of x."""
+    y = x * 1.0
+    y[key] = v
+    return y
+
+
+def _inplace(lib, x, name, *args):
+    y = x * 1.0
+    return getattr(y, name)(*args)
+
+
 SPECS = [
     OpSpec("getitem_basic", lambda lib, x: x[1:, None, ..., ::2],
            [((3, 4),), ((3, 2, 5),)], covers=("GetItem",)),
@@ -106,4 +118,19 @@ SPECS = [
            [((3,),), ((4, 3),)], covers=("Gather",)),
     OpSpec("kthvalue", lambda lib, x: x.kthvalue(2, 1, keepdim=True).values,
            [((3, 4),), ((2, 3, 2),)], covers=("Gather",)),
+    OpSpec("setitem_slice", lambda lib, x, v: _setitem(lib, x, v, (slice(1, None), 0)),
+           [((3, 2), ()), ((3, 2), (2,)), ((3, 2, 2), (2, 2))], covers=("IndexPut",)),
+    OpSpec("setitem_mask", lambda lib, x, v: _setitem(lib, x, v, _mask(lib, x.shape)),
+           [((4,), ()), ((2, 3), ())], covers=("IndexPut",)),
+    OpSpec("setitem_advanced", lambda lib, x, v: _setitem(lib, x, v, (lib.tensor([2, 0]),)),
+           [((3,), (2,)), ((3, 2), (2, 2)), ((3, 2), (1, 2))], covers=("IndexPut",)),
+    OpSpec("masked_fill_", lambda lib, x: _inplace(lib, x, "masked_fill_",
+                                                   _mask(lib, x.shape), 0.5),
+           [((3,),), ((2, 3),)], covers=("Where",)),
+    OpSpec("index_add_", lambda lib, x, s: _inplace(lib, x, "index_add_", 0,
+                                                    lib.tensor([1, 1]), s),
+           [((3,), (2,)), ((2, 3), (2, 3))], covers=("IndexAdd",)),
+    OpSpec("scatter_add_", lambda lib, x, s: _inplace(lib, x, "scatter_add_", 0,
+                                                      _repeating(lib, x, s, 0), s),
+           [((3,), (4,)), ((2, 3), (3, 3))], covers=("ScatterAdd",)),
 ]

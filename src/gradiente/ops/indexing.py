@@ -279,14 +279,15 @@ def _integer_index(op, index):
     return index.array.astype(np.int64, copy=False)
 
 
-def _check_bounds(op, index, n, dim, negative=False):
+def _check_bounds(op, index, n, dim):
     if not index.size:
         return
-    low = -n if negative else 0
-    bad = index[(index < low) | (index >= n)]
+    bad = index[(index < 0) | (index >= n)]
     if bad.size:
-        raise IndexError(f"{op}: index {int(bad.flat[0])} is out of bounds for dimension {dim} "
-                         f"with size {n}")
+        # PyTorch raises IndexError from index_select and RuntimeError from gather and scatter
+        error = IndexError if op == "index_select" else RuntimeError
+        raise error(f"{op}: index {int(bad.flat[0])} is out of bounds for dimension {dim} "
+                    f"with size {n}")
 
 
 # ----- gather, scatter ------------------------------------------------------------------------
