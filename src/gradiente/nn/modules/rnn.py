@@ -1,0 +1,270 @@
+"""Recurrent layers: ``RNN``, ``LSTM``, ``GRU`` and their single-step ``*Cell`` forms.
+
+Parameters are laid out exactly as in PyTorch (``weight_ih_l0`` of shape (gates·hidden, input),
+gates stacked in PyTorch's order: LSTM i, f, g, o; GRU r, z, n), so weights transfer in both
+directions. The input projection of every time step is one matrix product; only the
+recurrence h_t = cell(x_t, h_{t-1}) loops over time.
+"""
+
+import math
+
+from ... import creation
+from ...ops import elementwise as E
+from ...ops.movement import cat, stack
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _rnn_step(gates_x, h, w_hh, b_hh, nonlinearity):
+    """h' = act(x Wᵢₕᵀ + bᵢₕ + h Wₕₕᵀ + bₕₕ); ``gates_x`` already holds x Wᵢₕᵀ + bᵢₕ."""
+    pre = gates_x + F.linear(h, w_hh, b_hh)
+    return E.tanh(pre) if nonlinearity == "tanh" else E.relu(pre)
+
+
+def _lstm_step(gates_x, state, w_hh, b_hh):
+    """i, f, g, o = split(gates); c' = f·c + i·g; h' = o·tanh(c')"""
+    h, c = state
+    gates = gates_x + F.linear(h, w_hh, b_hh)
+    i, f, g, o = gates.chunk(4, -1)
+    c = E.sigmoid(f) * c + E.sigmoid(i) * E.tanh(g)
+    return E.sigmoid(o) * E.tanh(c), c
+
+
+def _gru_step(gates_x, h, w_hh, b_hh):
+    """r, z = σ(...); n = tanh(xₙ + r·(h Wₕₙᵀ + bₕₙ)); h' = (1 − z)·n + z·h"""
+    gates_h = F.linear(h, w_hh, b_hh)
+    x_r, x_z, x_n = gates_x.chunk(3, -1)
+    h_r, h_z, h_n = gates_h.chunk(3, -1)
+    r = E.sigmoid(x_r + h_r)
+    z = E.sigmoid(x_z + h_z)
+    n = E.tanh(x_n + r * h_n)
+    return (1 - z) * n + z * h
+
+
+class RNNBase(Module):
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
+                 device=None, dtype=None):
+        super().__init__()
+        if proj_size:
+            raise NotImplementedError(f"{type(self).__name__}: proj_size is not supported")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"{type(self).__name__}: dropout should be in [0, 1], got "
+                             f"{dropout}")
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = 0
+        directions = 2 if bidirectional else 1
+        gate_size = _GATES[mode] * hidden_size
+        factory = {"dtype": dtype, "device": device}
+        self._flat_weights_names = []
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                shapes = [("weight_ih", (gate_size, layer_input)),
+                          ("weight_hh", (gate_size, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                for name, shape in shapes:
+                    setattr(self, name + suffix, Parameter(creation.empty(shape, **factory)))
+                    self._flat_weights_names.append(name + suffix)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+        for weight in self.parameters():
+            init.uniform_(weight, -bound, bound)
+
+    def _layer_weights(self, layer, direction):
+        suffix = f"_l{layer}" + ("_reverse" if direction else "")
+        get = lambda name: getattr(self, name + suffix, None)  # noqa: E731
+        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+
+    def _step(self, gates_x, state, w_hh, b_hh):
+        if self.mode == "LSTM":
+            return _lstm_step(gates_x, state, w_hh, b_hh)
+        if self.mode == "GRU":
+            return _gru_step(gates_x, state, w_hh, b_hh)
+        return _rnn_step(gates_x, state, w_hh, b_hh,
+                         "tanh" if self.mode == "RNN_TANH" else "relu")
+
+    def forward(self, input, hx=None):
+        name = type(self).__name__
+        unbatched = input.ndim == 2
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "
+                             f"{tuple(input.shape)}")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {input.shape[-1]}")
+        if unbatched:
+            input = input.unsqueeze(1)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        steps, batch = input.shape[0], input.shape[1]
+        directions = 2 if self.bidirectional else 1
+        state = self._initial_state(hx, batch, directions, unbatched, input)
+        final_h, final_c = [], []
+        layer_input = input
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                index = layer * directions + direction
+                w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
+                gates_x = F.linear(layer_input, w_ih, b_ih)  # every time step in one product
+                s = (state[0][index], state[1][index]) if self.mode == "LSTM" \
+                    else state[index]
+                order = range(steps - 1, -1, -1) if direction else range(steps)
+                hs = [None] * steps
+                for t in order:
+                    s = self._step(gates_x[t], s, w_hh, b_hh)
+                    hs[t] = s[0] if self.mode == "LSTM" else s
+                outputs.append(stack(hs))
+                final_h.append(s[0] if self.mode == "LSTM" else s)
+                if self.mode == "LSTM":
+                    final_c.append(s[1])
+            layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_input = F.dropout(layer_input, self.dropout, True)
+        output = layer_input
+        h_n = stack(final_h)
+        if unbatched:
+            output, h_n = output.squeeze(1), h_n.squeeze(1)
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        if self.mode == "LSTM":
+            c_n = stack(final_c)
+            return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
+        return output, h_n
+
+    def _initial_state(self, hx, batch, directions, unbatched, input):
+        shape = (self.num_layers * directions, batch, self.hidden_size)
+        if hx is None:
+            zeros = creation.zeros(shape, dtype=input.dtype)
+            return (zeros, zeros) if self.mode == "LSTM" else zeros
+        states = hx if self.mode == "LSTM" else (hx,)
+        if self.mode == "LSTM" and (not isinstance(hx, tuple) or len(hx) != 2):
+            raise RuntimeError("LSTM: hx must be a tuple (h_0, c_0)")
+        checked = []
+        for s in states:
+            if unbatched:
+                s = s.unsqueeze(1)
+            if tuple(s.shape) != shape:
+                raise RuntimeError(f"{type(self).__name__}: expected hidden size {shape}, got "
+                                   f"{tuple(s.shape)}")
+            checked.append(s)
+        return tuple(checked) if self.mode == "LSTM" else checked[0]
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional:
+            text += ", bidirectional=True"
+        return text
+
+
+class RNN(RNNBase):
+    """Elman RNN: h_t = tanh(x_t Wᵢₕᵀ + bᵢₕ + h_{t−1} Wₕₕᵀ + bₕₕ) (or relu)."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True,
+                 batch_first=False, dropout=0.0, bidirectional=False, device=None, dtype=None):
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: unknown nonlinearity {nonlinearity!r} (tanh or relu)")
+        self.nonlinearity = nonlinearity
+        super().__init__("RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU", input_size,
+                         hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         device=device, dtype=dtype)
+
+
+class LSTM(RNNBase):
+    """Long short-term memory; returns ``output, (h_n, c_n)``."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, proj_size=0, device=None, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, proj_size, device, dtype)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit."""
+
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, device=None, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first,
+                         dropout, bidirectional, device=device, dtype=dtype)
+
+
+class _CellBase(Module):
+    gates = 1
+
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        factory = {"dtype": dtype, "device": device}
+        size = self.gates * hidden_size
+        self.weight_ih = Parameter(creation.empty((size, input_size), **factory))
+        self.weight_hh = Parameter(creation.empty((size, hidden_size), **factory))
+        if bias:
+            self.bias_ih = Parameter(creation.empty(size, **factory))
+            self.bias_hh = Parameter(creation.empty(size, **factory))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+        for weight in self.parameters():
+            init.uniform_(weight, -bound, bound)
+
+    def _zeros(self, input):
+        shape = input.shape[:-1] + (self.hidden_size,)
+        return creation.zeros(shape, dtype=input.dtype)
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        return text if self.bias else text + ", bias=False"
+
+
+class RNNCell(_CellBase):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
+                 dtype=None):
+        super().__init__(input_size, hidden_size, bias, device, dtype)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input, hx=None):
+        hx = self._zeros(input) if hx is None else hx
+        return _rnn_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
+                         self.bias_hh, self.nonlinearity)
+
+
+class LSTMCell(_CellBase):
+    gates = 4
+
+    def forward(self, input, hx=None):
+        if hx is None:
+            hx = (self._zeros(input), self._zeros(input))
+        return _lstm_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
+                          self.bias_hh)
+
+
+class GRUCell(_CellBase):
+    gates = 3
+
+    def forward(self, input, hx=None):
+        hx = self._zeros(input) if hx is None else hx
+        return _gru_step(F.linear(input, self.weight_ih, self.bias_ih), hx, self.weight_hh,
+                         self.bias_hh)
