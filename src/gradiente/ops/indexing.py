@@ -245,7 +245,7 @@ def setitem(input, key, value):
     value_is_tensor = isinstance(value, Tensor)
     recording = STATE.grad_enabled and (input._requires_grad or (
         value_is_tensor and value._requires_grad))
-    if recording and input.is_leaf:
+    if recording and input.is_leaf and input._requires_grad:
         raise RuntimeError("setitem: a leaf Variable that requires grad is being used in an "
                            "in-place operation; wrap it in `with gradiente.no_grad():` or "
                            "clone it first")
