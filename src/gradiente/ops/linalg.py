@@ -2,6 +2,8 @@
 their JVP is the product rule; diagonal and diag_embed are linear and adjoint to each other.
 """
 
+import builtins
+import functools
 import string
 
 import numpy as np
@@ -172,10 +174,12 @@ class Einsum(Function):
         """out = Σ over the letters not in the output of Π operands, as the equation says"""
         ctx.save_for_backward(*operands)
         arrays = [t.array for t in operands]
-        ctx.terms, ctx.output_term = _parse_einsum(equation, [a.shape for a in arrays])
+        ctx.terms, ctx.output_term = _parse_einsum(equation, tuple(a.shape for a in arrays))
         ctx.equation = ",".join(ctx.terms) + "->" + ctx.output_term
+        # a contraction path (BLAS through tensordot) pays off for large or many operands
+        optimize = len(arrays) > 2 or builtins.sum(a.size for a in arrays) > 4096
         try:
-            return np.einsum(ctx.equation, *arrays, optimize=len(arrays) > 2)
+            return np.einsum(ctx.equation, *arrays, optimize=optimize)
         except ValueError as e:
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
             raise RuntimeError(f"einsum: {equation!r} does not fit operands of shapes "
@@ -203,6 +207,7 @@ class Einsum(Function):
         return total
 
 
+@functools.lru_cache(maxsize=256)
 def _parse_einsum(equation, shapes):
     """The equation's input terms and output term, with '...' spelled out as letters."""
     equation = equation.replace(" ", "")
