@@ -70,7 +70,7 @@ class Perceptron(_Neuron):
                            order=order, seed=seed, update="rule")
 
     def _rule(self, x, y):
-        """Δw = −Σ err·x, Δb = −Σ err with err = y − ŷ (a step of size η along −Δ)"""
+        """−Σ err·x and −Σ err, err = y − ŷ: w := w − η·(−Σ err·x) is the perceptron rule"""
         error = y - self(x)
         return -(error @ x), -error.sum()
 

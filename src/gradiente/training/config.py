@@ -25,16 +25,16 @@ class TrainConfig:
 
     dataset: str = "digits"
     model: str = "mlp"
-    hidden: list = field(default_factory=lambda: [64, 64])
+    hidden: list = field(default_factory=lambda: [128])
     activation: str = "relu"
     init: str = "he"
     epochs: int = 30
     batch_size: int = 32
     optimizer: str = "sgd"
-    lr: float = 0.1
+    lr: float = 0.03
     momentum: float = 0.9
     weight_decay: float = 0.0
-    scheduler: str = "none"
+    scheduler: str = "step"
     step_size: int = 10
     gamma: float = 0.5
     seed: int = 0
@@ -44,20 +44,21 @@ class TrainConfig:
     out: str = None
 
     @classmethod
-    def from_dict(cls, values, source="config"):
-        """A validated config from ``values`` (unknown keys and bad types are errors)."""
+    def from_dict(cls, values, source=None):
+        """A validated config from ``values`` (unknown keys and bad types are errors);
+        ``source`` (a file name) prefixes the error messages."""
         known = {f.name: f for f in dataclasses.fields(cls)}
         config = cls()
         for raw_key, value in values.items():
             key = raw_key.replace("-", "_")
             if key not in known:
-                raise ConfigError(f"{source}: unknown key {raw_key!r}; known keys are "
+                raise ConfigError(f"{_at(source)}unknown key {raw_key!r}; known keys are "
                                   f"{', '.join(known)}")
             setattr(config, key, _coerce(key, value, getattr(cls(), key), source))
         config.validate(source)
         return config
 
-    def validate(self, source="config"):
+    def validate(self, source=None):
         from ..datasets import DATASETS
         from ..models import ACTIVATIONS, INITS, MODELS
 
@@ -65,23 +66,31 @@ class TrainConfig:
                    "init": INITS, "optimizer": OPTIMIZERS, "scheduler": SCHEDULERS}
         for key, allowed in choices.items():
             if getattr(self, key) not in allowed:
-                raise ConfigError(f"{source}: unknown {key} {getattr(self, key)!r}; choose one "
-                                  f"of {', '.join(sorted(allowed))}")
+                raise ConfigError(f"{_at(source)}unknown {key} {getattr(self, key)!r}; "
+                                  f"choose one of {', '.join(sorted(allowed))}")
         for key in ("epochs", "batch_size", "step_size"):
             if getattr(self, key) < 1:
-                raise ConfigError(f"{source}: {key} must be at least 1, got {getattr(self, key)}")
+                raise ConfigError(f"{_at(source)}{key} must be at least 1, "
+                                  f"got {getattr(self, key)}")
         if not self.lr > 0:
-            raise ConfigError(f"{source}: lr must be positive, got {self.lr}")
+            raise ConfigError(f"{_at(source)}lr must be positive, got {self.lr}")
         if not 0 < self.test_size < 1:
-            raise ConfigError(f"{source}: test_size must be in (0, 1), got {self.test_size}")
+            raise ConfigError(f"{_at(source)}test_size must be in (0, 1), "
+                              f"got {self.test_size}")
         if any(h < 1 for h in self.hidden):
-            raise ConfigError(f"{source}: hidden sizes must be positive, got {self.hidden}")
+            raise ConfigError(f"{_at(source)}hidden sizes must be positive, "
+                              f"got {self.hidden}")
         if self.out is None:
             self.out = str(Path("runs") / f"{self.dataset}-{self.model}")
         return self
 
     def to_dict(self):
         return dataclasses.asdict(self)
+
+
+def _at(source):
+    """The prefix naming where a bad value came from (nothing for command-line options)."""
+    return f"{source}: " if source else ""
 
 
 def _coerce(key, value, default, source):
@@ -107,7 +116,7 @@ def _coerce(key, value, default, source):
             raise TypeError
         return kind(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{source}: {key} must be {kind.__name__}, got {value!r}") from None
+        raise ConfigError(f"{_at(source)}{key} must be {kind.__name__}, got {value!r}") from None
 
 
 def _hidden_sizes(value, source):
@@ -123,7 +132,8 @@ def _hidden_sizes(value, source):
         if any(isinstance(v, (bool, float)) for v in value):
             raise TypeError
     except (TypeError, ValueError):
-        raise ConfigError(f"{source}: hidden must be sizes like 64,64, got {value!r}") from None
+        raise ConfigError(f"{_at(source)}hidden must be sizes like 64,64, "
+                          f"got {value!r}") from None
     return sizes
 
 

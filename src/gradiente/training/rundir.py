@@ -40,9 +40,9 @@ class RunDir:
             raise CheckpointError(f"{path} is corrupted ({error})") from None
 
     def save_checkpoint(self, state):
-        """``gradiente.save(state)`` to ``checkpoint.safetensors``, atomically."""
+        """``gradiente.save(state)`` to ``checkpoint.safetensors`` (``save`` writes atomically)."""
         import gradiente as gr
-        self._atomic(self.checkpoint, lambda tmp: gr.save(state, tmp))
+        gr.save(state, self.checkpoint)
 
     def load_checkpoint(self):
         import gradiente as gr
