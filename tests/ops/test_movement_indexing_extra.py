@@ -31,8 +31,8 @@ ERRORS = [
      "index 5 is out of bounds for dimension 0 with size 2"),
     ("negative_step", lambda lib, x: x[::-1], ValueError, "step must be greater than zero"),
     ("zero_step", lambda lib, x: x[::0], ValueError, "slice step cannot be zero"),
-    ("too_many", lambda lib, x: x[1, 2, 0], IndexError, "too many indices for tensor of "
-     "dimension 2"),
+    ("too_many", lambda lib, x: x[1, 2, 0], IndexError, ("too many indices for tensor of "
+     "dimension 2")),
     ("mask_shape", lambda lib, x: x[lib.tensor([True, False, True])], IndexError,
      "The shape of the mask [3] at index 0 does not match"),
     ("float_index", lambda lib, x: x[lib.tensor([1.0])], IndexError,
@@ -60,16 +60,16 @@ ERRORS = [
     ("take", lambda lib, x: lib.take(x, lib.tensor([10])), IndexError,
      "out of range: tried to access index 10 on a tensor of 6 elements"),
     ("cat_sizes", lambda lib, x: lib.cat([x, lib.zeros(3, 3)], 1), RuntimeError,
-     "Sizes of tensors must match except in dimension 1. Expected size 2 but got size 3 for "
-     "tensor number 1 in the list."),
+     ("Sizes of tensors must match except in dimension 1. Expected size 2 but got size 3 for "
+     "tensor number 1 in the list.")),
     ("cat_ndim", lambda lib, x: lib.cat([x, lib.zeros(3)]), RuntimeError,
      "Tensors must have same number of dimensions: got 2 and 1"),
     ("cat_empty", lambda lib, x: lib.cat([]), ValueError, "expected a non-empty list of Tensors"),
     ("cat_scalar", lambda lib, x: lib.cat([lib.tensor(1.0)]), RuntimeError,
      "zero-dimensional tensor"),
     ("stack", lambda lib, x: lib.stack([x, lib.zeros(3, 3)]), RuntimeError,
-     "stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [3, 3] at "
-     "entry 1"),
+     ("stack expects each tensor to be equal size, but got [2, 3] at entry 0 and [3, 3] at "
+     "entry 1")),
     ("masked_fill_dtype", lambda lib, x: x.masked_fill(lib.tensor([1, 0, 1]), 0.0),
      RuntimeError, "only supports boolean masks"),
     ("masked_fill_value", lambda lib, x: x.masked_fill(lib.tensor([True, False, True]),
@@ -87,8 +87,8 @@ ERRORS = [
     ("narrow", lambda lib, x: x.narrow(1, 2, 2), RuntimeError,
      "start (2) + length (2) exceeds dimension size (3)."),
     ("repeat", lambda lib, x: x.repeat(2), RuntimeError,
-     "Number of dimensions of repeat dims can not be smaller than number of dimensions of "
-     "tensor"),
+     ("Number of dimensions of repeat dims can not be smaller than number of dimensions of "
+     "tensor")),
     ("flatten", lambda lib, x: x.flatten(1, 0), RuntimeError,
      "start_dim cannot come after end_dim"),
     ("unflatten", lambda lib, x: x.unflatten(1, (2, 2)), RuntimeError,

@@ -20,9 +20,9 @@ from .elementwise import where
 from .movement import _share_version
 
 __all__ = [
-    "select", "gather", "scatter", "scatter_add", "index_select", "index_add", "index_put",
-    "masked_fill", "masked_select", "take", "take_along_dim", "nonzero", "argwhere", "sort",
-    "argsort", "msort", "topk", "kthvalue", "unique",
+    "argsort", "argwhere", "gather", "index_add", "index_put", "index_select", "kthvalue",
+    "masked_fill", "masked_select", "msort", "nonzero", "scatter", "scatter_add", "select", "sort",
+    "take", "take_along_dim", "topk", "unique",
 ]
 
 # PyTorch's torch.return_types

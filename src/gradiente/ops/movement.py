@@ -15,11 +15,11 @@ from ..autograd.function import Function
 from ..tensor import Tensor, _check_dim
 
 __all__ = [
-    "reshape", "view", "view_as", "expand", "expand_as", "broadcast_to", "transpose", "permute",
-    "t", "unsqueeze", "squeeze", "flatten", "unflatten", "movedim", "moveaxis", "swapaxes",
-    "swapdims", "repeat", "tile", "flip", "fliplr", "flipud", "roll", "cat", "concat",
-    "concatenate", "stack", "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d",
-    "atleast_3d", "split", "chunk", "unbind", "narrow", "tril", "triu", "clone", "contiguous",
+    "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "cat", "chunk", "clone", "concat",
+    "concatenate", "contiguous", "dstack", "expand", "expand_as", "flatten", "flip", "fliplr",
+    "flipud", "hstack", "moveaxis", "movedim", "narrow", "permute", "repeat", "reshape", "roll",
+    "split", "squeeze", "stack", "swapaxes", "swapdims", "t", "tile", "transpose", "tril", "triu",
+    "unbind", "unflatten", "unsqueeze", "view", "view_as", "vstack",
 ]
 
 # Tensor methods that are written in place (made by ops/__init__._inplace)
@@ -134,7 +134,7 @@ class Permute(Function):
 
 def reshape(input, *shape):
     shape = _shape_args(shape)
-    if input.array.shape == shape and not input._requires_grad:
+    if input.array.shape == shape and not input._requires_grad and not input._tangent:
         return _share_version(input, Tensor._make(input.array))
     return _share_version(input, Reshape.apply(input, shape, "reshape"))
 
@@ -142,7 +142,7 @@ def reshape(input, *shape):
 def view(input, *shape):
     """Like reshape; gradiente's views and reshapes both share memory when NumPy can."""
     shape = _shape_args(shape)
-    if input.array.shape == shape and not input._requires_grad:
+    if input.array.shape == shape and not input._requires_grad and not input._tangent:
         return _share_version(input, Tensor._make(input.array))
     return _share_version(input, Reshape.apply(input, shape, "view"))
 
