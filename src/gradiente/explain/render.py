@@ -214,13 +214,18 @@ def _heading(trace, words):
 
 def to_markdown(trace, lang="en", decimals=3):
     words = fmt.labels(lang)
-    lines = [f"## {_heading(trace, words)}", ""]
-    for section in sections(trace, lang, decimals):
+    return markdown(_heading(trace, words), sections(trace, lang, decimals), trace.notes, words)
+
+
+def markdown(heading, parts, notes, words):
+    """Sections as Markdown: a heading, then one pipe table per section, then the notes."""
+    lines = [f"## {heading}", ""]
+    for section in parts:
         lines += [f"### {section.title}", "", _md_row(section.header),
                   "|" + "|".join(" --- " for _ in section.header) + "|"]
         lines += [_md_row(cells) for cells in section.rows]
         lines.append("")
-    lines += _notes(trace, words, "- ")
+    lines += _notes(notes, words, "- ")
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -228,45 +233,57 @@ def _md_row(cells):
     return "| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |"
 
 
-def _notes(trace, words, bullet):
-    if not trace.notes:
+def _notes(notes, words, bullet):
+    if not notes:
         return []
-    return [f"{words['notes']}:"] + [f"{bullet}{note}" for note in trace.notes] + [""]
+    return [f"{words['notes']}:"] + [f"{bullet}{note}" for note in notes] + [""]
 
 
 # ----- terminal (rich) --------------------------------------------------------------------------
 
 def rich_group(trace, lang="en", decimals=3):
     """The trace as rich renderables (tables), for ``rich.print(trace)``."""
+    words = fmt.labels(lang)
+    return rich_sections(_heading(trace, words), sections(trace, lang, decimals), trace.notes,
+                         words)
+
+
+def rich_sections(heading, parts, notes, words):
     from rich import box
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
 
-    words = fmt.labels(lang)
-    parts = [Text(_heading(trace, words), style="bold")]
-    for section in sections(trace, lang, decimals):
+    renderables = [Text(heading, style="bold")]
+    for section in parts:
         table = Table(title=section.title, box=box.SIMPLE_HEAD, title_justify="left",
                       title_style="bold")
         for k, column in enumerate(section.header):
             table.add_column(column, justify="right" if k == 0 else "left")
         for cells in section.rows:
             table.add_row(*cells)
-        parts.append(table)
-    parts += [Text(line) for line in _notes(trace, words, "  - ")]
-    return Group(*parts)
+        renderables.append(table)
+    renderables += [Text(line) for line in _notes(notes, words, "  - ")]
+    return Group(*renderables)
 
 
 def to_text(trace, lang="en", decimals=3, width=100):
     """The terminal tables as plain text (Markdown tables when rich is not installed)."""
     try:
-        from rich.console import Console
+        import rich  # noqa: F401
     except ImportError:
         return to_markdown(trace, lang, decimals)
+    return plain_text(rich_group(trace, lang, decimals), width)
+
+
+def plain_text(renderable, width=100):
+    """What rich prints for ``renderable``, without colours, as a string."""
+    from rich.console import Console
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system=None, force_terminal=False,
                       legacy_windows=False, emoji=False, highlight=False)
-    console.print(rich_group(trace, lang, decimals))
+    console.print(renderable)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
@@ -309,8 +326,13 @@ def _latex_cell(cell, k):
 def to_html(trace, lang="en", decimals=3):
     """A self-contained fragment: Jupyter shows it through ``Trace._repr_html_``."""
     words = fmt.labels(lang)
-    out = ['<div class="gradiente-trace">', f"<h3>{html.escape(_heading(trace, words))}</h3>"]
-    for section in sections(trace, lang, decimals):
+    return html_sections(_heading(trace, words), sections(trace, lang, decimals), trace.notes,
+                         words)
+
+
+def html_sections(heading, parts, notes, words, css_class="gradiente-trace"):
+    out = [f'<div class="{css_class}">', f"<h3>{html.escape(heading)}</h3>"]
+    for section in parts:
         out.append(f"<h4>{html.escape(section.title)}</h4>")
         out.append('<table style="border-collapse: collapse; font-family: monospace">')
         out.append("<thead><tr>" + "".join(f'<th style="text-align: left; padding: 0 1em">'
@@ -321,9 +343,9 @@ def to_html(trace, lang="en", decimals=3):
             out.append("<tr>" + "".join(f'<td style="padding: 0 1em">{html.escape(c)}</td>'
                                         for c in cells) + "</tr>")
         out.append("</tbody></table>")
-    if trace.notes:
+    if notes:
         out.append(f"<p>{html.escape(words['notes'])}:</p><ul>"
-                   + "".join(f"<li>{html.escape(n)}</li>" for n in trace.notes) + "</ul>")
+                   + "".join(f"<li>{html.escape(n)}</li>" for n in notes) + "</ul>")
     out.append("</div>")
     return "\n".join(out) + "\n"
 
