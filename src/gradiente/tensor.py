@@ -351,6 +351,6 @@ def _format(t):
         extras.append(f"grad_fn={t.grad_fn!r}")
     elif t._requires_grad:
         extras.append("requires_grad=True")
-    if t._tangent is not None:
-        extras.append(f"tangent={t._tangent.array!r}")
+    if t._tangent:  # {dual level: tangent}; show the innermost level's
+        extras.append(f"tangent={t._tangent[max(t._tangent)].array!r}")
     return prefix + body + "".join(", " + e for e in extras) + ")"

@@ -12,9 +12,9 @@ import operator
 import numpy as np
 
 from ..tensor import Tensor
-from .function import Node, raise_released
+from .function import Node, raise_released, BATCHING
 from .grad_mode import STATE
-from . import anomaly
+from . import anomaly, forward_ad
 
 __all__ = ["backward", "grad"]
 
@@ -138,8 +138,8 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                 previous = grads.get(parent)
                 if previous is None:
                     grads[parent] = gi
-                elif create_graph:
-                    grads[parent] = previous + gi
+                elif create_graph or forward_ad.STATE.level or BATCHING.depth:
+                    grads[parent] = previous + gi  # keeps tangents and batched gradients
                 else:
                     grads[parent] = Tensor._make(previous.array + gi.array)
             if not retain_graph:

@@ -48,6 +48,7 @@ class Node:
     _saved = None
     _saved_versions = None
     _output = None
+    _output_tangents = None  # forward_ad.propagate: the output's tangents, per dual level
     inputs = None
 
     def name(self):
@@ -95,6 +96,7 @@ class Node:
             out.grad_fn = self
             out._requires_grad = True
         out._version = version_box
+        out._tangent = self._output_tangents or None
         return out
 
     def release(self):
@@ -154,6 +156,10 @@ class Function:
 
     @classmethod
     def apply(cls, *args):
+        if BATCHING.depth:  # inside vmap: batched arguments go to the operation's batch rule
+            out = BATCHING.dispatch(cls, args)
+            if out is not NotImplemented:
+                return out
         ctx = Node()
         ctx.fn = cls
         record = False
@@ -202,6 +208,12 @@ def _record(ctx, args, result, out):
         ctx.created_at = anomaly.creation_stack()
 
 
+class _Batching:
+    depth = 0  # open vmap levels (gradiente.func); while > 0, apply calls dispatch first
+    dispatch = None
+
+
+BATCHING = _Batching()
 _GRAD = STATE
 _FORWARD_AD = forward_ad.STATE
 

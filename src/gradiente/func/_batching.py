@@ -1,0 +1,497 @@
+"""Batching for ``vmap``: the BatchedTensor and the batch rule of each operation.
+
+Under ``vmap`` a function sees ``BatchedTensor``s: tensors of the per-example (logical) shape
+whose values live in ``value``, a plain Tensor with one leading dim per vmap level in
+``levels`` (ascending, so the innermost vmap's dim comes last), then the logical dims.
+``Function.apply`` hands every call with a batched argument to ``dispatch``, which runs the
+operation's batch rule: the rule moves the batch dims where the operation treats them as
+independent (in front, shifting ``dim`` arguments; broadcast for element-wise operations) and
+calls the operation once on the plain tensors. The graph and the tangents live on those plain
+tensors, so reverse and forward mode work under vmap as they do outside it.
+
+A BatchedTensor's ``array`` only knows its logical shape and dtype: code that reads values
+directly (rather than through an operation with a batch rule) raises an error that names it.
+"""
+
+import itertools
+import math
+import sys
+
+import numpy as np
+
+from ..autograd import forward_ad
+from ..autograd.function import BATCHING
+from ..tensor import Tensor, _init, _check_dim
+
+_next_level = itertools.count(1)
+_SIZES = {}      # level -> batch size
+ACTIVE = []      # the open vmap levels, outermost first
+
+
+class _LogicalArray:
+    """A BatchedTensor's stand-in for an array: logical shape and dtype; no values."""
+
+    __slots__ = ("shape", "dtype")
+    base = None  # views of batched tensors share nothing (in-place changes are refused)
+
+    def __init__(self, shape, dtype):
+        self.shape, self.dtype = shape, dtype
+
+    @property
+    def ndim(self):
+        return len(self.shape)
+
+    @property
+    def size(self):
+        return math.prod(self.shape)
+
+    @property
+    def itemsize(self):
+        return self.dtype.itemsize
+
+    def __array__(self, dtype=None, copy=None):
+        raise _direct_read()
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise _direct_read()
+
+    def __getitem__(self, key):
+        raise _direct_read()
+
+    def __setitem__(self, key, value):
+        raise _direct_read()
+
+
+def _direct_read():
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename == __file__:
+        frame = frame.f_back
+    name = frame.f_code.co_name if frame is not None else "an operation"
+    return RuntimeError(
+        f"vmap: {name} reads the values of a batched tensor directly, so it has no batch rule "
+        f"(in-place changes, .item(), .numpy() and data-dependent Python control flow are not "
+        f"supported inside vmap); use operations with batch rules, or call it outside vmap")
+
+
+class BatchedTensor(Tensor):
+    """A tensor seen by a function under vmap: ``value`` holds all examples (see the module)."""
+
+    __slots__ = ("value", "levels")
+
+    def __repr__(self):
+        return f"BatchedTensor(levels={self.levels}, value={self.value!r})"
+
+    def detach(self):
+        return wrap(self.value.detach(), self.levels)
+
+    @property
+    def data(self):
+        return self.detach()
+
+    def zeros_like_tangent(self):
+        return Tensor._make(np.zeros(self.array.shape, dtype=self.array.dtype))
+
+
+def wrap(value, levels):
+    """``value`` (plain, with one leading dim per level) seen as a batched tensor."""
+    if not levels:
+        return value
+    out = object.__new__(BatchedTensor)
+    shape = value.array.shape
+    _init(out, _LogicalArray(shape[len(levels):], value.array.dtype))
+    out.value, out.levels = value, levels
+    out._requires_grad = value._requires_grad
+    return out
+
+
+def levels_of(t):
+    return t.levels if t.__class__ is BatchedTensor else ()
+
+
+def physical(t):
+    return t.value if t.__class__ is BatchedTensor else t
+
+
+def merge(a, b):
+    return a if a == b else tuple(sorted(set(a) | set(b)))
+
+
+# ----- levels: open, close, move batch dims in and out ----------------------------------------
+
+def push(size):
+    level = next(_next_level)
+    _SIZES[level] = size
+    ACTIVE.append(level)
+    BATCHING.depth = len(ACTIVE)
+    BATCHING.dispatch = dispatch
+    return level
+
+
+def pop(level):
+    ACTIVE.remove(level)
+    del _SIZES[level]
+    BATCHING.depth = len(ACTIVE)
+
+
+def add_level(t, dim, level):
+    """``t``'s logical dim ``dim`` becomes the batch dim of the new (innermost) ``level``."""
+    own = levels_of(t)
+    value = physical(t)
+    nb = len(own)
+    source = nb + dim
+    if source != nb:
+        order = list(range(value.ndim))
+        order.insert(nb, order.pop(source))
+        value = value.permute(order)
+    return wrap(value, own + (level,))
+
+
+def remove_level(t, dim, level):
+    """The innermost ``level``'s batch dim of ``t`` becomes its logical dim ``dim``."""
+    if level not in levels_of(t):
+        t = materialize(t, levels_of(t) + (level,))
+    own = t.levels
+    value = t.value
+    nb = len(own)
+    logical = value.ndim - nb
+    if not -(logical + 1) <= dim <= logical:
+        raise IndexError(f"vmap: out_dim {dim} is out of range for an output with {logical} "
+                         f"dims (expected in [{-(logical + 1)}, {logical}])")
+    target = nb - 1 + (dim % (logical + 1))
+    if target != nb - 1:
+        order = list(range(value.ndim))
+        order.insert(target, order.pop(nb - 1))
+        value = value.permute(order)
+    return wrap(value, own[:-1])
+
+
+def materialize(t, levels):
+    """``t`` batched at every level of ``levels`` (a superset of its own): expanded copies."""
+    own = levels_of(t)
+    if own == levels:
+        return t
+    value = physical(t)
+    logical = value.array.shape[len(own):]
+    shape = tuple(value.array.shape[own.index(lv)] if lv in own else 1 for lv in levels)
+    value = value.reshape(shape + logical).expand(tuple(_SIZES[lv] for lv in levels) + logical)
+    return wrap(value, levels)
+
+
+def lower(t, levels):
+    """Batched ``t`` with the batch dims of ``levels`` made logical dims (leading, in order)."""
+    own = levels_of(t)
+    value = physical(t)
+    keep = tuple(lv for lv in own if lv not in levels)
+    order = [own.index(lv) for lv in keep] + [own.index(lv) for lv in levels]
+    order += list(range(len(own), value.ndim))
+    if order != list(range(value.ndim)):
+        value = value.permute(order)
+    return wrap(value, keep)
+
+
+def lift(t, levels):
+    """The inverse of ``lower``: ``t``'s leading logical dims become the batch dims ``levels``."""
+    own = levels_of(t)
+    value = physical(t)
+    joined = own + tuple(levels)
+    ordered = tuple(sorted(joined))
+    order = [joined.index(lv) for lv in ordered] + list(range(len(joined), value.ndim))
+    if order != list(range(value.ndim)):
+        value = value.permute(order)
+    return wrap(value, ordered)
+
+
+# ----- forward mode under vmap: tangents live on the plain tensors ----------------------------
+
+def make_dual(tensor, tangent, token):
+    levels = merge(levels_of(tensor), levels_of(tangent))
+    primal = physical(materialize(tensor, levels))
+    tangent = physical(materialize(tangent, levels))
+    dual = forward_ad.alias(primal)
+    if tangent.array.dtype != primal.array.dtype:
+        tangent = tangent.to(primal.dtype)
+    forward_ad.set_tangent(dual, token, tangent)
+    return wrap(dual, levels)
+
+
+def unpack_dual(tensor, token):
+    value = physical(tensor)
+    tangent = forward_ad.get_tangent(value, token)
+    if tangent is None:
+        return tensor, None
+    primal = forward_ad.alias(value)
+    primal._tangent.pop(token, None)
+    if not primal._tangent:
+        primal._tangent = None
+    return wrap(primal, tensor.levels), wrap(tangent, tensor.levels)
+
+
+# ----- dispatch -------------------------------------------------------------------------------
+
+def dispatch(cls, args):
+    """Run ``cls`` on batched arguments by its batch rule (NotImplemented when none is)."""
+    levels = None
+    for a in args:
+        if a.__class__ is BatchedTensor:
+            levels = a.levels if levels is None else merge(levels, a.levels)
+    if levels is None:
+        return NotImplemented
+    rule = RULES.get(cls)
+    if rule is None and cls.__module__.endswith("ops.elementwise"):
+        rule = _elementwise
+    if rule is None:
+        raise RuntimeError(f"vmap: {cls.__name__} has no batch rule, so it cannot run on "
+                           f"batched tensors inside vmap; call it outside vmap or add a rule "
+                           f"to gradiente.func._batching.RULES")
+    return rule(cls, args, levels)
+
+
+def _aligned(t, levels, rank=None):
+    """Plain ``t`` with a dim per level of ``levels`` (size 1 where it has none) and its
+    logical dims padded on the left with 1s to ``rank``."""
+    if not isinstance(t, Tensor):
+        return t
+    own = levels_of(t)
+    value = physical(t)
+    logical = value.array.shape[len(own):]
+    pad = 0 if rank is None else rank - len(logical)
+    if own == levels and not pad:
+        return value
+    shape = tuple(value.array.shape[own.index(lv)] if lv in own else 1 for lv in levels)
+    return value.reshape(shape + (1,) * pad + logical)
+
+
+def _logical_ndim(t):
+    return t.array.ndim if isinstance(t, Tensor) else 0
+
+
+def _elementwise(cls, args, levels):
+    """Element-wise operations broadcast: batch dims in front, logical dims right-aligned."""
+    rank = max(_logical_ndim(a) for a in args)
+    return wrap(cls.apply(*[_aligned(a, levels, rank) for a in args]), levels)
+
+
+def _only_batched(cls, args, positions):
+    for i, a in enumerate(args):
+        if a.__class__ is BatchedTensor and i not in positions:
+            raise RuntimeError(f"vmap: {cls.__name__} has a batch rule only for batched "
+                               f"argument(s) {list(positions)}, but argument {i} is batched")
+
+
+def _leading(*positions):
+    """Operations that treat leading dims as independent: batch dims go in front."""
+    def rule(cls, args, levels):
+        _only_batched(cls, args, positions)
+        args = [_aligned(a, levels) if i in positions else a for i, a in enumerate(args)]
+        return wrap(cls.apply(*args), levels)
+    return rule
+
+
+def _shift_dims(op, dim, ndim, nb, none_is_all=True):
+    if dim is None:
+        return tuple(range(nb, nb + ndim)) if none_is_all else None
+    if isinstance(dim, (tuple, list)):
+        return tuple(nb + _check_dim(op, int(d), ndim) for d in dim) if ndim else ()
+    if not ndim:
+        if _check_dim(op, dim, ndim) == 0:
+            return ()
+    return nb + _check_dim(op, dim, ndim)
+
+
+def _dim_arg(position):
+    """Operations with a ``dim`` argument (int, tuple or None for all): shift it past the
+    batch dims."""
+    def rule(cls, args, levels):
+        _only_batched(cls, args, (0,))
+        x = args[0]
+        args = list(args)
+        args[0] = _aligned(x, levels)
+        args[position] = _shift_dims(cls.__name__.lower(), args[position], x.array.ndim,
+                                     len(levels))
+        return wrap(cls.apply(*args), levels)
+    return rule
+
+
+def _batch_sizes(levels):
+    return tuple(_SIZES[lv] for lv in levels)
+
+
+def _reshape(cls, x, shape, op):
+    return wrap(cls.apply(physical(x), _batch_sizes(x.levels) + tuple(shape), op), x.levels)
+
+
+def _expand(cls, x, shape):
+    value = _aligned(x, x.levels, len(shape))
+    return wrap(cls.apply(value, _batch_sizes(x.levels) + tuple(shape)), x.levels)
+
+
+def _permute(cls, x, dims):
+    nb = len(x.levels)
+    ndim = x.array.ndim
+    if len(dims) != ndim:
+        raise RuntimeError(f"permute: number of dims don't match: got {len(dims)} dims for a "
+                           f"{ndim}-D tensor")
+    order = tuple(range(nb)) + tuple(nb + _check_dim("permute", d, ndim) for d in dims)
+    return wrap(cls.apply(x.value, order), x.levels)
+
+
+def _sum_to_shape(cls, x, shape):
+    nb = len(x.levels)
+    value = x.value
+    extra = x.array.ndim - len(shape)
+    if extra > 0:  # sum the leading logical dims here: SumToShape would take the batch dims
+        value = value.sum(tuple(range(nb, nb + extra)))
+    return wrap(cls.apply(value, _batch_sizes(x.levels) + tuple(shape)), x.levels)
+
+
+def _matmul(cls, args, levels):
+    """Batch dims in front; 1-D operands as a row / column matrix, removed afterwards."""
+    x, y = args
+    rx, ry = _logical_ndim(x), _logical_ndim(y)
+    if rx == 0 or ry == 0:
+        raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {rx}D and "
+                           f"{ry}D tensors")
+    nb = len(levels)
+    a = _aligned(x, levels)
+    b = _aligned(y, levels)
+    if rx == 1:
+        a = a.unsqueeze(-2)
+    if ry == 1:
+        b = b.unsqueeze(-1)
+    rank = max(rx, ry, 2)
+    a, b = _pad_logical(a, nb, rank), _pad_logical(b, nb, rank)
+    out = cls.apply(a, b)
+    if ry == 1:
+        out = out.squeeze(-1)
+    if rx == 1:
+        out = out.squeeze(-2)
+    return wrap(out, levels)
+
+
+def _pad_logical(value, nb, rank):
+    shape = value.array.shape
+    missing = rank - (len(shape) - nb)
+    if missing <= 0:
+        return value
+    return value.reshape(shape[:nb] + (1,) * missing + shape[nb:])
+
+
+def _cat(cls, args, levels):
+    dim, tensors = args[0], args[1:]
+    ndim = max(t.array.ndim for t in tensors)
+    values = [physical(materialize(t, levels)) for t in tensors]
+    return wrap(cls.apply(len(levels) + _check_dim("cat", dim, ndim), *values), levels)
+
+
+def _linear(cls, args, levels):
+    x, weight, bias = args
+    if levels_of(weight) or (bias is not None and levels_of(bias)):
+        from ..ops.linalg import matmul  # per-example weights: the composite batches
+        out = matmul(x, weight.transpose(-1, -2))
+        return out if bias is None else out + bias
+    return wrap(cls.apply(_aligned(x, levels), weight, bias), levels)
+
+
+def _batched_key(key, advanced, nb):
+    """An index ``key`` of the logical dims, for the plain tensor with ``nb`` batch dims."""
+    key = key if isinstance(key, tuple) else (key,)
+    if advanced:
+        kinds = [not (k is None or k is Ellipsis or isinstance(k, slice)) for k in key]
+        first = kinds.index(True) if True in kinds else 0
+        last = len(kinds) - kinds[::-1].index(True) if True in kinds else 0
+        if not all(kinds[first:last]):
+            raise RuntimeError("vmap: indexing with advanced indices separated by slices has "
+                               "no batch rule (NumPy would move the indexed dims in front)")
+    return (slice(None),) * nb + key
+
+
+def _getitem(cls, args, levels):
+    _only_batched(cls, args, (0,))
+    x, key, advanced = args
+    key = _batched_key(key, advanced, len(levels))
+    return wrap(cls.apply(_aligned(x, levels), key, advanced), levels)
+
+
+def _index_put(cls, args, levels):
+    _only_batched(cls, args, (0, 3))
+    x, key, advanced, values, accumulate = args
+    base = physical(materialize(x, levels))  # IndexPut writes into a copy
+    if isinstance(values, Tensor):
+        region = np.broadcast_to(np.empty((), x.array.dtype), x.array.shape)[key].shape
+        values = _aligned(values, levels, max(len(region), values.array.ndim))
+    key = _batched_key(key, advanced, len(levels))
+    return wrap(cls.apply(base, key, advanced, values, accumulate), levels)
+
+
+def _class_loss(cls, args, levels):
+    """Losses over class indices: examples joined into the loss's own batch, reduced after."""
+    x, target, weight, ignore_index, reduction = args[:5]
+    if weight is not None and reduction == "mean":
+        raise RuntimeError(f"vmap: {cls.__name__} with class weights and reduction='mean' has "
+                           f"no batch rule")
+    nb = len(levels)
+    logits = physical(materialize(x, levels))
+    labels = physical(materialize(target, levels))
+    skip = nb if x.array.ndim == 1 else nb + 1  # per-example logits (C,) or (N, C, ...)
+    losses = cls.apply(logits.reshape((-1,) + tuple(logits.shape[skip:])),
+                       labels.reshape((-1,) + tuple(labels.shape[skip:])), weight,
+                       ignore_index, "none", *args[5:])
+    losses = losses.reshape(tuple(labels.shape))
+    if reduction == "none" or labels.ndim == nb:
+        return wrap(losses, levels)
+    logical = tuple(range(nb, labels.ndim))
+    total = losses.sum(logical)
+    if reduction == "sum":
+        return wrap(total, levels)
+    kept = (labels != ignore_index).sum(logical).to(total.dtype)
+    return wrap(total / kept, levels)
+
+
+def _single(fn):
+    """A rule for operations with one batched tensor argument, the first."""
+    def rule(cls, args, levels):
+        _only_batched(cls, args, (0,))
+        return fn(cls, *args)
+    return rule
+
+
+def _register():
+    from ..ops import reduce, movement, linalg
+    from ..ops import nn as nn_ops
+    from ..ops import indexing
+    rules = {
+        reduce.SumToShape: _single(_sum_to_shape),
+        movement.Reshape: _single(_reshape),
+        movement.Expand: _single(_expand),
+        movement.Permute: _single(_permute),
+        movement.Cat: _cat,
+        linalg.Matmul: _matmul,
+        indexing.GetItem: _getitem,
+        indexing.IndexPut: _index_put,
+    }
+    dim_at = {1: ("Sum", "Mean", "Prod", "Amax", "Amin", "Var", "Logsumexp", "Cumsum",
+                  "Cumprod"),
+              2: ("Norm",)}
+    for position, names in dim_at.items():
+        for name in names:
+            if hasattr(reduce, name):
+                rules[getattr(reduce, name)] = _dim_arg(position)
+    for name in ("Softmax", "LogSoftmax"):
+        if hasattr(nn_ops, name):
+            rules[getattr(nn_ops, name)] = _dim_arg(1)
+    for name in ("CrossEntropy", "NllLoss"):
+        if hasattr(nn_ops, name):
+            rules[getattr(nn_ops, name)] = _class_loss
+    if hasattr(nn_ops, "Linear"):
+        rules[nn_ops.Linear] = _linear
+    for module, name, positions in ((nn_ops, "LayerNorm", (0,)), (nn_ops, "Embedding", (1,)),
+                                    (movement, "Clone", (0,)), (movement, "Tril", (0,)),
+                                    (movement, "Triu", (0,))):
+        if hasattr(module, name):
+            rules[getattr(module, name)] = _leading(*positions)
+    return rules
+
+
+RULES = _register()
