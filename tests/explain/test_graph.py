@@ -8,15 +8,16 @@ import pytest
 
 import gradiente as gr
 from gradiente import explain
+
 graph_module = importlib.import_module("gradiente.explain.graph")
 
 NODE = re.compile(r'^\s*(\w+) \[shape=(\w+)(?:, style="?[\w,]+"?)?, label="((?:[^"\\]|\\.)*)"\];$')
 EDGE = re.compile(r'^\s*(\w+) -> (\w+)(?: \[label="([^"]*)"\])?;$')
 
 
-def parse_dot(source):
+def parse_dot(text):
     """{node: label lines}, [(source, target, label)]; fails on any line it does not know."""
-    lines = source.strip().splitlines()
+    lines = text.strip().splitlines()
     assert lines[0] == "digraph gradiente {" and lines[-1] == "}"
     nodes, edges, depth = {}, [], 0
     for line in lines[1:-1]:
@@ -72,7 +73,7 @@ def test_layers_as_clusters_or_collapsed():
     nn = pytest.importorskip("gradiente.nn")
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
     x = gr.randn(2, 3)
-    f = lambda x: model(x).sum()  # noqa: E731
+    f = lambda x: model(x).sum()
     source = explain.graph(f, x, model=model).source
     parse_dot(source)
     assert source.count("subgraph cluster_") == 3

@@ -56,7 +56,7 @@ def test_lecture_adjoints_and_their_sums(lecture_trace):
     consumers = [(k, float(p), float(c)) for k, p, c in t[-1].contributions]
     assert consumers == [(1, 0.5, 0.5), (2, 5.0, 5.0)]
     # s_0 = s_2 ∂v_2/∂v_0 + s_3 ∂v_3/∂v_0 = 1·2 + (−1)·cos 5
-    (k2, p2, c2), (k3, p3, c3) = t[0].contributions
+    (k2, _, c2), (k3, _, c3) = t[0].contributions
     assert (k2, k3) == (2, 3) and c2 == 2.0
     assert c3 == pytest.approx(-math.cos(5.0), abs=1e-15)
     assert float(t[0].adjoint) == pytest.approx(2 - math.cos(5.0), abs=1e-15)
@@ -143,7 +143,7 @@ def test_vector_output_with_a_seed_and_an_unused_input():
 
 def test_relu_of_wx_plus_b():
     t = explain.trace(lambda w, x, b: gr.relu(w * x + b), 2.0, 3.0, 1.0)
-    w, x, b = t.inputs
+    w, _, b = t.inputs
     u, v, a = t.operations
     assert (float(u.value), float(v.value), float(a.value)) == (6.0, 7.0, 7.0)
     assert a.partials == {v.index: 1.0}                  # da/dv = 1
@@ -218,8 +218,8 @@ def test_logistic_regression_graph():
 # ----- lecture 001: the toy chain and its eight partial derivatives ------------------------------
 
 def test_toy_chain_partials_equal_the_closed_form():
-    params = dict(beta0=0.1, omega0=-0.4, beta1=0.3, omega1=0.5, beta2=-0.2, omega2=0.7,
-                  beta3=0.15, omega3=1.3)
+    params = {"beta0": 0.1, "omega0": -0.4, "beta1": 0.3, "omega1": 0.5, "beta2": -0.2,
+              "omega2": 0.7, "beta3": 0.15, "omega3": 1.3}
     x, y = 2.3, 2.0
 
     def loss(beta0, omega0, beta1, omega1, beta2, omega2, beta3, omega3):

@@ -7,11 +7,23 @@ summarises a network's layers; ``parse`` reads expressions such as "ln(x1) + x1*
 This package only reads the graph autograd records: nothing in ops/ or autograd/ knows of it.
 """
 
-from .trace import trace, Trace, Row
+from .expression import ExpressionError, evaluate, parse
+from .graph import Graph, GraphvizNotFound, graph
 from .layers import record_layers
-from .graph import graph, Graph, GraphvizNotFound
-from .expression import parse, evaluate, ExpressionError
-from .report import report, Report
+from .report import Report, report
+from .trace import Row, Trace, trace
 
-__all__ = ["trace", "Trace", "Row", "record_layers", "graph", "Graph", "GraphvizNotFound",
-           "parse", "evaluate", "ExpressionError", "report", "Report"]
+__all__ = [
+           "ExpressionError",
+           "Graph",
+           "GraphvizNotFound",
+           "Report",
+           "Row",
+           "Trace",
+           "evaluate",
+           "graph",
+           "parse",
+           "record_layers",
+           "report",
+           "trace",
+]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["parse", "evaluate", "variables", "ExpressionError", "FUNCTIONS", "CONSTANTS"]
+__all__ = ["CONSTANTS", "FUNCTIONS", "ExpressionError", "evaluate", "parse", "variables"]
 
 MAX_DEPTH = 100
 

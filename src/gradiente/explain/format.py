@@ -7,7 +7,7 @@ renderer writes ``v_2 = v_{-1} · v_0`` the same way and a new operation is one 
 
 import numpy as np
 
-__all__ = ["number", "summary", "var", "formula", "LABELS", "labels"]
+__all__ = ["LABELS", "formula", "labels", "number", "summary", "var"]
 
 # operation (the Function's class name): (text template, LaTeX template); {0}, {1}: operands
 OPS = {

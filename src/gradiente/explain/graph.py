@@ -10,11 +10,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..tensor import Tensor
 from . import format as fmt
-from .trace import Trace, trace as make_trace
+from .trace import Trace
+from .trace import trace as make_trace
 
-__all__ = ["graph", "Graph", "GraphvizNotFound"]
+__all__ = ["Graph", "GraphvizNotFound", "graph"]
 
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
                 "graphviz; conda: conda install graphviz)")

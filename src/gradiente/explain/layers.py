@@ -9,10 +9,10 @@ or ``autograd`` knows about this: it only uses PyTorch's public hook API.
 
 import weakref
 
-from ..tensor import Tensor
 from ..autograd import function
+from ..tensor import Tensor
 
-__all__ = ["record_layers", "layer_of"]
+__all__ = ["layer_of", "record_layers"]
 
 _LAYER_OF = weakref.WeakKeyDictionary()  # graph node -> module name
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from . import format as fmt
 
-__all__ = ["sections", "to_text", "to_markdown", "to_latex", "to_html", "to_dict", "to_json"]
+__all__ = ["sections", "to_dict", "to_html", "to_json", "to_latex", "to_markdown", "to_text"]
 
 
 @dataclass

@@ -14,7 +14,7 @@ from .layers import record_layers
 from .render import Section, html_sections, markdown, plain_text, rich_sections
 from .trace import trace
 
-__all__ = ["report", "Report"]
+__all__ = ["Report", "report"]
 
 VANISHING, EXPLODING = 1e-3, 1e3      # gradient-norm ratio first layer / last layer
 DEAD = 0.5                            # fraction of dead ReLU units worth a warning

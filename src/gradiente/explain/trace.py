@@ -17,14 +17,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..tensor import Tensor
 from ..autograd import forward_ad
 from ..autograd.engine import grad as engine_grad
 from ..autograd.function import Node
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..tensor import Tensor
 from .layers import layer_of, record_layers
 
-__all__ = ["trace", "Trace", "Row"]
+__all__ = ["Row", "Trace", "trace"]
 
 
 @dataclass(eq=False)
@@ -238,8 +238,8 @@ def _call(f, inputs, model):
         if isinstance(value, Tensor):
             leaf = value.detach().clone() if value.is_floating_point() else value.double()
         else:
-            from ..creation import tensor
             from .. import dtypes
+            from ..creation import tensor
             leaf = tensor(value, dtype=dtypes.float64)
         leaves.append(leaf.requires_grad_())
     if model is None and hasattr(f, "named_modules"):
