@@ -26,6 +26,12 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is
 from . import ops
 from .ops import elementwise as _elementwise, reduce as _reduce, movement as _movement
 from .ops import linalg as _linalg
+from . import func
+from .func import vmap
+from . import nn
+from . import optim, utils
+from .serialization import save, load
+from . import explain
 
 __version__ = "0.1.0"
 
@@ -45,5 +51,6 @@ __all__ = [
     "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
     "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "normal",
     "bernoulli", "multinomial", "autograd", "no_grad", "enable_grad", "set_grad_enabled",
-    "inference_mode", "is_grad_enabled", *_OP_NAMES,
+    "inference_mode", "is_grad_enabled", "optim", "utils", "save", "load", *_OP_NAMES,
 ]
+__all__ += ["func", "vmap", "nn", "explain"]

@@ -17,7 +17,8 @@ _FUNCTIONS_ONLY = (conv,)  # families whose functions are not Tensor methods
 # functions that are not methods of Tensor
 _NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY", "where",
                 "allclose", "isclose", "equal", "cat", "concat", "concatenate", "stack",
-                "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d", "atleast_3d"}
+                "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d", "atleast_3d",
+                "einsum", "var_mean", "std_mean"}
 
 
 def _public_functions():
@@ -61,6 +62,7 @@ def _inplace(fn, name):
         if recording:  # the recorded op must not see self's new value
             source = Tensor._make(self.array.copy())
             source.grad_fn, source._requires_grad = self.grad_fn, self._requires_grad
+            source._tangent = self._tangent
         result = fn(source, *args, **kwargs)
         return write_inplace(self, result, name)
     method.__name__ = name
