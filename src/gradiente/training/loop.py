@@ -104,7 +104,10 @@ def run(config, *, resume=False, progress=True, log=print):
     epoch = first_epoch
     try:
         for epoch in range(first_epoch, config.epochs + 1):
-            _train_epoch(model, loader, loss_fn, optimizer, config, epoch, split.task, progress)
+            # a diverging run is reported by the loss check, not by NumPy's overflow warnings
+            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+                _train_epoch(model, loader, loss_fn, optimizer, config, epoch, split.task,
+                             progress)
             lr = optimizer.param_groups[0]["lr"]
             if scheduler is not None:
                 scheduler.step()
