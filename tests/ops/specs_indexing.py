@@ -67,6 +67,8 @@ SPECS = [
            [((2, 3),), ((2, 4, 3),)], covers=("GetItem",)),
     OpSpec("getitem_advanced_2d", lambda lib, x: x[:, lib.tensor([[0, 1], [1, 1]])],
            [((3, 2),), ((2, 3, 2),)], covers=("GetItem",)),
+    OpSpec("getitem_int_then_array", lambda lib, x: x[1, ..., lib.tensor([-1, 0, 0])],
+           [((2, 3),), ((2, 3, 4),)], covers=("GetItem",)),
     OpSpec("getitem_mask", lambda lib, x: x[_mask(lib, x.shape)],
            [((5,),), ((3, 4),), ((2, 3, 2),)], covers=("GetItem",)),
     OpSpec("getitem_mask_partial", lambda lib, x: x[1:, _mask(lib, x.shape[1:])],

@@ -254,6 +254,37 @@ def test_no_graph_is_recorded_when_nothing_requires_grad():
         assert out.grad_fn is None and not out.requires_grad
 
 
+def _keys(lib):
+    return [
+        True, None, Ellipsis, lib.tensor(1), [0, 1], [True, False], (slice(1, 2), [0, 2]),
+        lib.tensor([[True, False, True], [False, True, True]]), (Ellipsis, None, 1),
+        (0, [0, 2], [1, 3]), ([0, 1], slice(None), [1, 3]), ([[0], [1]], [0, 2]),
+        (lib.tensor([1, 0]), lib.tensor([True, False, True])),
+        (slice(None), lib.tensor([[True, False, True, False]] * 3)), lib.tensor(True),
+        (1, ..., lib.tensor([-1, 0])), (slice(None), [1, 0], slice(None), 1, None), [],
+        (slice(5, 10),), (0, 0, 0), (-1, slice(None, None, 3)),
+    ]
+
+
+@requires_torch
+@pytest.mark.parametrize("case", range(len(_keys(gr))))
+def test_getitem_and_setitem_keys_match_torch(case):
+    values = np.arange(48.0).reshape(2, 3, 4, 2)
+    weights = np.random.default_rng(case).standard_normal(values.shape)
+    results = []
+    for lib in (gr, torch):
+        key = _keys(lib)[case]
+        x = lib.tensor(values, requires_grad=True)
+        read = x[key]
+        written = x * 1.0
+        written[key] = read * -2.0
+        (written * lib.tensor(weights)).sum().backward()
+        results.append((to_numpy(read), to_numpy(written), to_numpy(x.grad)))
+    for ours, theirs in zip(*results):
+        assert ours.shape == theirs.shape
+        np.testing.assert_array_equal(ours, theirs)
+
+
 def test_getitem_gradient_accumulates_repeated_indices():
     x = gr.tensor([1.0, 2.0, 3.0], requires_grad=True)
     x[gr.tensor([0, 2, 0, 0])].sum().backward()

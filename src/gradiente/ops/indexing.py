@@ -86,7 +86,30 @@ def _key(key):
             raise TypeError(f"getitem: only integers, slices (`:`), ellipsis (`...`), None and "
                             f"long or bool tensors are valid indices (got "
                             f"{type(item).__name__})")
+    if advanced and any(isinstance(p, int) and not isinstance(p, bool) for p in parts):
+        return _IntsFirst(parts), advanced
     return tuple(parts), advanced
+
+
+class _IntsFirst(tuple):
+    """A key whose integers PyTorch applies before its arrays: (ints key, rest key).
+
+    NumPy counts integers as arrays when arrays are present, which moves the result's
+    dimensions when they are not adjacent; PyTorch selects with them first.
+    """
+
+    def __new__(cls, parts):
+        ints = tuple(p if isinstance(p, int) or p is Ellipsis else slice(None)
+                     for p in parts if p is not None and not isinstance(p, bool))
+        rest = tuple(p for p in parts if not isinstance(p, int) or isinstance(p, bool))
+        return super().__new__(cls, (ints, rest))
+
+
+def _locate(a, key):
+    """The array and key that ``key`` reaches: a view of ``a`` for an ``_IntsFirst`` key."""
+    if isinstance(key, _IntsFirst):
+        return a[key[0]], key[1]
+    return a, key
 
 
 def _checked_mask_key(op, a, key):
@@ -134,6 +157,7 @@ def _numpy_error(op, error):
 
 def _read(op, a, key):
     try:
+        a, key = _locate(a, key)
         return a[key]
     except IndexError as e:
         raise _numpy_error(op, e) from None
@@ -171,19 +195,19 @@ class IndexPut(Function):
         out = a.copy()
         v = v.astype(a.dtype, copy=False)
         try:
+            target, key = _locate(out, key)
             if accumulate and advanced:
-                np.add.at(out, key, v)
+                np.add.at(target, key, v)
             elif accumulate:
-                out[key] += v
+                target[key] += v
             else:
-                out[key] = v
+                target[key] = v
         except IndexError as e:
             raise _numpy_error("index_put", e) from None
         except ValueError:
-            target = np.shape(a[key])
             raise RuntimeError(f"index_put: shape mismatch: value tensor of shape "
                                f"{list(v.shape)} cannot be broadcast to indexing result of "
-                               f"shape {list(target)}") from None
+                               f"shape {list(np.shape(target[key]))}") from None
         return out
 
     @staticmethod
@@ -253,7 +277,8 @@ def setitem(input, key, value):
     if not recording and not tangents:
         values = value.array if value_is_tensor else np.asarray(_unwrap(value))
         try:
-            input.array[np_key] = values
+            target, np_key = _locate(input.array, np_key)
+            target[np_key] = values
         except IndexError as e:
             raise _numpy_error("setitem", e) from None
         except ValueError as e:
@@ -262,7 +287,7 @@ def setitem(input, key, value):
                                    f"clone() first") from None
             raise RuntimeError(f"setitem: shape mismatch: value tensor of shape "
                                f"{list(np.shape(values))} cannot be broadcast to indexing "
-                               f"result of shape {list(np.shape(input.array[np_key]))}") from None
+                               f"result of shape {list(np.shape(target[np_key]))}") from None
         input._version[0] += 1
         return
     from . import write_inplace
