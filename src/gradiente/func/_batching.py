@@ -346,6 +346,10 @@ def _sum_to_shape(cls, x, shape):
     return wrap(cls.apply(value, _batch_sizes(x.levels) + tuple(shape)), x.levels)
 
 
+def _pad(cls, x, pads, value):
+    return wrap(cls.apply(x.value, ((0, 0),) * len(x.levels) + tuple(pads), value), x.levels)
+
+
 def _matmul(cls, args, levels):
     """Batch dims in front; 1-D operands as a row / column matrix, removed afterwards."""
     x, y = args
@@ -449,6 +453,17 @@ def _class_loss(cls, args, levels):
     return wrap(total / kept, levels)
 
 
+def _pointwise_loss(cls, args, levels):
+    """Losses of element pairs: per-element losses broadcast, then reduced per example."""
+    *operands, reduction = args
+    rank = max(_logical_ndim(a) for a in operands)
+    losses = cls.apply(*[_aligned(a, levels, rank) for a in operands], "none")
+    logical = tuple(range(len(levels), losses.ndim))
+    if reduction == "none" or not logical:
+        return wrap(losses, levels)
+    return wrap(losses.sum(logical) if reduction == "sum" else losses.mean(logical), levels)
+
+
 def _single(fn):
     """A rule for operations with one batched tensor argument, the first."""
     def rule(cls, args, levels):
@@ -467,6 +482,8 @@ def _register():
         movement.Expand: _single(_expand),
         movement.Permute: _single(_permute),
         movement.Cat: _cat,
+        movement.Pad: _single(_pad),
+        movement.Narrow: _single(_pad),
         linalg.Matmul: _matmul,
         indexing.GetItem: _getitem,
         indexing.IndexPut: _index_put,
@@ -484,6 +501,9 @@ def _register():
     for name in ("CrossEntropy", "NllLoss"):
         if hasattr(nn_ops, name):
             rules[getattr(nn_ops, name)] = _class_loss
+    for name in ("MseLoss",):
+        if hasattr(nn_ops, name):
+            rules[getattr(nn_ops, name)] = _pointwise_loss
     if hasattr(nn_ops, "Linear"):
         rules[nn_ops.Linear] = _linear
     for module, name, positions in ((nn_ops, "LayerNorm", (0,)), (nn_ops, "Embedding", (1,)),
