@@ -15,7 +15,7 @@ from ..autograd.grad_mode import no_grad
 from ..creation import multinomial
 from ..nn import functional as F
 from ..random import Generator
-from .vocab import BOUNDARY, Vocabulary
+from .vocab import BOUNDARY
 
 __all__ = ["context_windows", "BigramLM", "CharMLP", "evaluate", "train_char_mlp", "sample"]
 
@@ -49,7 +49,8 @@ class BigramLM:
     def __call__(self, x):
         """Logits (log-probabilities) of the next token for each row of contexts ``x``."""
         counts = self.counts + self.smoothing
-        log_probs = np.log(counts / counts.sum(axis=1, keepdims=True))
+        with np.errstate(divide="ignore"):  # a never-seen pair without smoothing: log 0 = -inf
+            log_probs = np.log(counts / counts.sum(axis=1, keepdims=True))
         return creation.tensor(log_probs[x.array[:, -1]], dtype=dtypes.float32)
 
 
@@ -147,7 +148,3 @@ def sample(model, vocab, n=10, temperature=1.0, top_k=None, generator=None, max_
                 break
             windows = np.concatenate([windows[:, 1:], nxt[:, None]], axis=1)
     return [vocab.decode(w) for w in words]
-
-
-def vocabulary_of(words):
-    return Vocabulary.from_words(words)
