@@ -16,8 +16,8 @@ from tests.helpers import HAS_TORCH, requires_torch
 pytest.importorskip("safetensors")
 
 if HAS_TORCH:
-    import torch
     import safetensors.torch
+    import torch
 
 
 def _assert_same(a, b):

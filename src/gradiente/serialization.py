@@ -23,7 +23,7 @@ import numpy as np
 
 from .tensor import Tensor
 
-__all__ = ["save", "load"]
+__all__ = ["load", "save"]
 
 _META_KEY = "gradiente"  # safetensors metadata: the JSON structure ...
 _CRC_KEY = "gradiente.crc32"  # ... and its checksum
@@ -62,7 +62,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     entries, metadata = _parse_header(data, source)
     try:
         arrays = _safetensors().load(data)
-    except Exception as e:  # safetensors' own validation: report it as a corrupted file
+    except Exception as e:  # noqa: BLE001 - safetensors rejected it: report a corrupted file
         raise RuntimeError(f"load: {source} is not a valid safetensors checkpoint (corrupted "
                            f"or truncated): {e}") from None
     if _META_KEY not in metadata and _CRC_KEY not in metadata:  # a plain safetensors file

@@ -380,3 +380,17 @@ def test_loss_curve_equals_torch_from_copied_weights(make_models, optimizer):
     for p, q in zip(ours.parameters(), theirs.parameters()):
         assert p.dtype == gradiente.float32
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=0, atol=1e-5)
+
+
+def test_lecture_02_training_modes_example_fits_the_line():
+    import runpy
+    from pathlib import Path
+
+    example = runpy.run_path(str(Path(__file__).parents[2] / "examples" / "training_modes.py"))
+    dataset = example["make_data"]()
+    for batch_size, lr, updates in [(1, 0.01, 4000), (len(dataset), 0.5, 20), (20, 0.1, 200)]:
+        model, loss, steps = example["train"](dataset, batch_size, lr)
+        assert steps == updates
+        assert loss < 0.0105  # the noise's variance is 0.01
+        np.testing.assert_allclose(model.weight.detach().numpy().ravel(), [2.0, -1.0, 0.5],
+                                   atol=0.03)

@@ -85,7 +85,7 @@ def _stack(tensors):
 
 def default_convert(data):
     """Turn NumPy arrays (also inside dicts and sequences) into tensors; the rest unchanged."""
-    if isinstance(data, Tensor) or isinstance(data, (str, bytes)):
+    if isinstance(data, (Tensor, str, bytes)):
         return data
     if isinstance(data, (np.ndarray, np.generic)):
         if data.dtype.kind in "SaUO":

@@ -143,7 +143,7 @@ def random_split(dataset, lengths, generator=default_generator):
         for i, frac in enumerate(lengths):
             if not 0 <= frac <= 1:
                 raise ValueError(f"random_split: fraction at index {i} is not between 0 and 1")
-            subset_lengths.append(int(math.floor(n * frac)))
+            subset_lengths.append(math.floor(n * frac))
         remainder = n - sum(subset_lengths)
         for i in range(remainder):
             subset_lengths[i % len(subset_lengths)] += 1
