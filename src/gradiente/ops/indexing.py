@@ -59,6 +59,8 @@ def _key(key):
     Boolean masks become their nonzero() coordinates, which index the same elements, so that
     ``np.add.at`` can accumulate through them.
     """
+    if key.__class__ is int:  # the common x[i]
+        return (key,), False
     if not isinstance(key, tuple):
         key = (key,)
     parts, advanced = [], False

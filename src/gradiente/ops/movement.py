@@ -134,7 +134,8 @@ class Permute(Function):
 
 def reshape(input, *shape):
     shape = _shape_args(shape)
-    if input.array.shape == shape and not input._requires_grad and not input._tangent:
+    if (input.array.shape == shape and not input._requires_grad and not input._tangent
+            and input.__class__ is Tensor):
         return _share_version(input, Tensor._make(input.array))
     return _share_version(input, Reshape.apply(input, shape, "reshape"))
 
@@ -142,7 +143,8 @@ def reshape(input, *shape):
 def view(input, *shape):
     """Like reshape; gradiente's views and reshapes both share memory when NumPy can."""
     shape = _shape_args(shape)
-    if input.array.shape == shape and not input._requires_grad and not input._tangent:
+    if (input.array.shape == shape and not input._requires_grad and not input._tangent
+            and input.__class__ is Tensor):
         return _share_version(input, Tensor._make(input.array))
     return _share_version(input, Reshape.apply(input, shape, "view"))
 
@@ -280,8 +282,8 @@ class Repeat(Function):
     def backward(ctx, g):
         """dx = g summed over the copies"""
         split = []
-        for r, n in zip(g.shape, ctx.padded):
-            split += [r // n if n else 0, n]
+        for copies, n in zip(ctx.repeats, ctx.padded):
+            split += [copies, n]
         copies = tuple(range(0, len(split), 2))
         return g.reshape(split).sum(copies).reshape(ctx.shape_in), None
 
