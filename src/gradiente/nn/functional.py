@@ -294,6 +294,9 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     """mean((x - y)²)"""
     _check_same_size("mse_loss", input, target)
     reduction = _legacy_reduction(size_average, reduce, reduction)
+    if weight is None:
+        _check_reduction("mse_loss", reduction)
+        return _nn.mse_loss(input, target, reduction)
     diff = input - target
     return _reduce("mse_loss", diff * diff, reduction, weight)
 

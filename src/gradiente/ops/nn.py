@@ -10,6 +10,7 @@ signatures (reductions, weights, implicit dims) on top of the functions defined 
 import numpy as np
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import STATE
 from ..tensor import Tensor, _check_dim
 from .elementwise import (
     _binary_arrays, _floating, clamp, exp, log, log1p, abs, sigmoid, where,
@@ -179,6 +180,7 @@ class CrossEntropy(Function):
             raise RuntimeError("cross_entropy: expected input of shape (C,), (N, C) or "
                                "(N, C, d1, ...), got a 0-d tensor")
         logp = _log_softmax_array(a, 1 if a.ndim >= 2 else 0)
+        ctx.logp = logp
         return _class_index_terms(ctx, "cross_entropy", logp, target, weight, ignore_index,
                                   reduction, label_smoothing)
 
@@ -187,6 +189,15 @@ class CrossEntropy(Function):
         """dx = (coef_p * softmax(x) - coef) * g  (coef: the weighted, smoothed one-hot target)"""
         _no_weight_grad(ctx, "cross_entropy")
         (x,) = ctx.saved_tensors
+        if not STATE.grad_enabled:  # first order: the same formula on arrays
+            coef = np.exp(ctx.logp)
+            coef *= ctx.coef_p.array
+            coef -= ctx.coef.array
+            if ctx.reduction == "none":
+                coef *= np.expand_dims(g.array, ctx.class_dim)
+            else:
+                coef *= g.array * ctx.scale if ctx.reduction == "mean" else g.array
+            return Tensor._make(coef), None, None, None, None, None
         p = softmax(x, ctx.class_dim)  # recomputed from x so that the rule is differentiable
         return (p * ctx.coef_p - ctx.coef) * _reduced_g(ctx, g), None, None, None, None, None
 
@@ -228,6 +239,49 @@ def cross_entropy_indices(input, target, weight=None, ignore_index=-100, reducti
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of log-probabilities against class indices."""
     return NllLoss.apply(input, target, weight, ignore_index, reduction)
+
+
+# ----- mean squared error ---------------------------------------------------------------------
+
+class MseLoss(Function):
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        """out = (x - y)², reduced"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("mse_loss", x, y)
+        diff = a - b
+        ctx.diff, ctx.reduction = diff, reduction
+        squares = diff * diff
+        if reduction == "none":
+            return squares
+        ctx.scale = 1.0 / squares.size if reduction == "mean" else 1.0
+        return np.asarray(squares.sum() * squares.dtype.type(ctx.scale))
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = 2 (x - y) g (divided by n for 'mean'); dy = -dx"""
+        needs = ctx.needs_input_grad
+        if not STATE.grad_enabled:  # first order: the same formula on arrays
+            gx = ctx.diff * (g.array * (2 * ctx.scale) if ctx.reduction != "none"
+                             else 2 * g.array)
+            return (Tensor._make(gx) if needs[0] else None,
+                    Tensor._make(-gx) if needs[1] else None, None)
+        x, y = ctx.saved_tensors
+        gx = (x - y) * (g * (2 * ctx.scale) if ctx.reduction != "none" else 2 * g)
+        return (gx if needs[0] else None), (-gx if needs[1] else None), None
+
+    @staticmethod
+    def jvp(ctx, dx, dy, _):
+        x, y = ctx.saved_tensors
+        tangent = 2 * (x - y) * (dx - dy)
+        if ctx.reduction == "none":
+            return tangent
+        return tangent.sum() * ctx.scale
+
+
+def mse_loss(input, target, reduction="mean"):
+    """(x - y)² reduced by 'mean', 'sum' or 'none', one node."""
+    return MseLoss.apply(input, target, reduction)
 
 
 # ----- binary cross-entropy -------------------------------------------------------------------
@@ -549,6 +603,8 @@ class Linear(Function):
         """dx = g @ weight; dweight = gᵀ @ x; dbias = Σ g over the batch"""
         x, weight, bias = ctx.saved_tensors
         needs = ctx.needs_input_grad
+        if not STATE.grad_enabled:  # first order (no create_graph): the same products on arrays
+            return _linear_backward_arrays(g.array, x.array, weight.array, bias, needs)
         gx = gw = gb = None
         if needs[0]:
             gx = g @ weight
@@ -566,6 +622,15 @@ class Linear(Function):
         x, weight, bias = ctx.saved_tensors
         out = dx @ weight.mT + x @ dw.mT
         return out if db is None else out + db
+
+
+def _linear_backward_arrays(g, x, w, bias, needs):
+    gx = Tensor._make(g @ w) if needs[0] else None
+    if g.ndim != 2:
+        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+    gw = Tensor._make(g.T @ x) if needs[1] else None
+    gb = Tensor._make(g.sum(0)) if bias is not None and needs[2] else None
+    return gx, gw, gb
 
 
 def linear(input, weight, bias=None):
