@@ -1,0 +1,200 @@
+"""Tensor basics against PyTorch: creation, dtypes, type promotion, printing, errors."""
+
+import numpy as np
+import pytest
+
+import gradiente as gr
+from tests.helpers import HAS_TORCH, requires_torch
+
+if HAS_TORCH:
+    import torch
+
+
+# ----- creation ---------------------------------------------------------------------------------
+
+def test_tensor_infers_pytorch_default_dtypes():
+    assert gr.tensor([1.0, 2.0]).dtype == gr.float32
+    assert gr.tensor([1, 2]).dtype == gr.int64
+    assert gr.tensor([True, False]).dtype == gr.bool
+    assert gr.tensor(np.array([1.0], dtype=np.float64)).dtype == gr.float64
+    assert gr.tensor(np.array([1], dtype=np.int32)).dtype == gr.int32
+    assert gr.tensor(3.5).shape == () and gr.tensor([]).shape == (0,)
+
+
+def test_tensor_copies_but_from_numpy_and_as_tensor_share_memory():
+    array = np.zeros(3)
+    copied, shared, converted = gr.tensor(array), gr.from_numpy(array), gr.as_tensor(array)
+    array[0] = 5.0
+    assert copied[0].item() == 0.0
+    assert shared[0].item() == 5.0 and converted[0].item() == 5.0
+
+
+def test_default_dtype_controls_new_floating_tensors():
+    gr.set_default_dtype(gr.float64)
+    assert gr.tensor([1.5]).dtype == gr.float64
+    assert gr.zeros(2).dtype == gr.float64 and gr.randn(2).dtype == gr.float64
+    assert gr.tensor([1]).dtype == gr.int64
+
+
+@pytest.mark.parametrize("make, shape", [
+    (lambda: gr.zeros(2, 3), (2, 3)), (lambda: gr.ones((2, 3)), (2, 3)),
+    (lambda: gr.full((2,), 7.0), (2,)), (lambda: gr.eye(3), (3, 3)),
+    (lambda: gr.arange(5), (5,)), (lambda: gr.linspace(0, 1, 4), (4,)),
+    (lambda: gr.randn(4, 1), (4, 1)), (lambda: gr.rand(()), ()),
+])
+def test_creation_functions_shapes(make, shape):
+    assert tuple(make().shape) == shape
+
+
+@requires_torch
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("arange", (5,), {}), ("arange", (1, 4, 0.5), {}), ("arange", (0.0, 1.0, 0.25), {}),
+    ("linspace", (0, 1, 5), {}), ("eye", (2, 3), {}), ("full", ((2,), 3), {}),
+    ("zeros", (2,), {"dtype": "int32"}), ("ones", (2,), {"dtype": "float64"}),
+])
+def test_creation_values_and_dtypes_match_torch(name, args, kwargs):
+    ours_kwargs = {k: getattr(gr, v) for k, v in kwargs.items()}
+    theirs_kwargs = {k: getattr(torch, v) for k, v in kwargs.items()}
+    ours = getattr(gr, name)(*args, **ours_kwargs)
+    theirs = getattr(torch, name)(*args, **theirs_kwargs)
+    assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-7)
+
+
+def test_manual_seed_makes_random_tensors_reproducible():
+    gr.manual_seed(3)
+    first = gr.randn(5).numpy().copy()
+    gr.manual_seed(3)
+    np.testing.assert_array_equal(gr.randn(5).numpy(), first)
+
+
+def test_requires_grad_on_creation():
+    assert gr.ones(2, requires_grad=True).requires_grad
+    with pytest.raises(RuntimeError, match="floating point"):
+        gr.arange(3, requires_grad=True)
+
+
+# ----- promotion --------------------------------------------------------------------------------
+
+PROMOTION_CASES = [  # (left, right) as (kind, dtype name or Python value)
+    (("t", "float32"), ("s", 2.5)), (("t", "int64"), ("s", 2.5)), (("t", "int32"), ("s", 2)),
+    (("t", "bool"), ("s", 2)), (("t", "float32"), ("t", "float64")),
+    (("t", "int64"), ("t", "float32")), (("t", "int32"), ("t", "int64")),
+    (("t", "uint8"), ("t", "int8")), (("t", "float32"), ("z", "float64")),
+    (("t", "int64"), ("z", "float64")), (("t", "int32"), ("z", "int64")),
+    (("z", "int64"), ("z", "float32")), (("t", "bool"), ("t", "bool")),
+    (("t", "float16"), ("t", "float32")),
+]
+
+
+def _operand(lib, spec):
+    kind, value = spec
+    if kind == "s":
+        return value
+    dtype = getattr(lib, value)
+    return lib.ones((2,) if kind == "t" else (), dtype=dtype)
+
+
+@requires_torch
+@pytest.mark.parametrize("left, right", PROMOTION_CASES)
+@pytest.mark.parametrize("op", ["add", "mul"])
+def test_binary_promotion_matches_torch(left, right, op):
+    ours = getattr(gr, op)(_operand(gr, left), _operand(gr, right))
+    theirs = getattr(torch, op)(_operand(torch, left), _operand(torch, right))
+    assert repr(ours.dtype).split(".")[1] == repr(theirs.dtype).split(".")[1]
+    ours_r = getattr(gr, op)(_operand(gr, right), _operand(gr, left)) if right[0] != "s" else ours
+    assert ours_r.dtype == ours.dtype
+
+
+@requires_torch
+@pytest.mark.parametrize("a, b", [("int64", "int64"), ("int32", "float64"), ("bool", "int64")])
+def test_true_division_of_integers_gives_floats_as_torch(a, b):
+    ours = gr.ones(2, dtype=getattr(gr, a)) / gr.ones(2, dtype=getattr(gr, b))
+    theirs = torch.ones(2, dtype=getattr(torch, a)) / torch.ones(2, dtype=getattr(torch, b))
+    assert repr(ours.dtype).split(".")[1] == repr(theirs.dtype).split(".")[1]
+
+
+def test_promote_types_and_result_type():
+    assert gr.promote_types(gr.int32, gr.float32) == gr.float32
+    assert gr.promote_types(gr.uint8, gr.int8) == gr.int16
+    assert gr.result_type(gr.ones(2, dtype=gr.int32), 2.0) == gr.float32
+
+
+def test_casting_methods():
+    x = gr.tensor([1.7, -2.2])
+    assert x.double().dtype == gr.float64 and x.long().dtype == gr.int64
+    np.testing.assert_array_equal(x.long().numpy(), [1, -2])  # truncation, as torch
+    assert x.to(gr.float64).dtype == gr.float64 and x.bool().dtype == gr.bool
+    assert x.to(x).dtype == x.dtype
+
+
+# ----- printing ---------------------------------------------------------------------------------
+
+@requires_torch
+@pytest.mark.parametrize("values, dtype", [
+    ([1.0, 2.0, 3.0], "float32"), ([1.5, -2.25], "float32"), ([[1.0, 2.0], [3.0, 4.0]], None),
+    ([1, 2, 3], "int64"), ([True, False], "bool"), (3.0, "float32"), ([0.1, 2.0], "float64"),
+    ([1.0, 2.0], "float64"), ([1, 2], "int32"),
+])
+def test_repr_matches_torch(values, dtype):
+    ours = gr.tensor(values, dtype=getattr(gr, dtype) if dtype else None)
+    theirs = torch.tensor(values, dtype=getattr(torch, dtype) if dtype else None)
+    assert repr(ours) == repr(theirs).replace("torch.", "gradiente.")
+
+
+@requires_torch
+def test_repr_with_grad_matches_torch():
+    ours = gr.tensor([1.0, 2.0], requires_grad=True)
+    theirs = torch.tensor([1.0, 2.0], requires_grad=True)
+    assert repr(ours) == repr(theirs)
+    assert repr(ours * 2).startswith("tensor([2., 4.], grad_fn=<MulBackward0>")
+    assert repr(theirs * 2).startswith("tensor([2., 4.], grad_fn=<MulBackward0>")
+
+
+# ----- metadata and errors ----------------------------------------------------------------------
+
+def test_shape_size_dim_numel():
+    x = gr.zeros(2, 3, 4)
+    assert x.shape == (2, 3, 4) and x.size() == (2, 3, 4) and x.size(1) == 3
+    assert x.size(-1) == 4 and x.dim() == 3 and x.ndim == 3 and x.numel() == 24
+    assert len(x) == 2 and x.is_contiguous()
+
+
+def test_size_out_of_range_names_the_valid_range():
+    with pytest.raises(IndexError, match=r"range of \[-3, 2\], but got 3"):
+        gr.zeros(2, 3, 4).size(3)
+
+
+def test_item_and_conversions():
+    assert gr.tensor([[2.5]]).item() == 2.5 and float(gr.tensor(1.5)) == 1.5
+    assert int(gr.tensor(7)) == 7 and [1, 2][gr.tensor(1)] == 2
+    with pytest.raises(RuntimeError, match="2 elements cannot be converted"):
+        gr.tensor([1.0, 2.0]).item()
+    with pytest.raises(RuntimeError, match="ambiguous"):
+        bool(gr.tensor([1.0, 2.0]))
+    with pytest.raises(TypeError, match="0-d"):
+        len(gr.tensor(1.0))
+
+
+def test_numpy_of_a_tensor_requiring_grad_raises():
+    x = gr.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        x.numpy()
+    np.testing.assert_array_equal(x.detach().numpy(), [1.0, 1.0])
+
+
+def test_requires_grad_only_on_leaves_and_detach():
+    x = gr.ones(2, requires_grad=True)
+    y = x * 2
+    assert not y.is_leaf and x.is_leaf
+    with pytest.raises(RuntimeError, match="leaf"):
+        y.requires_grad = False
+    d = y.detach()
+    assert d.is_leaf and not d.requires_grad and d.grad_fn is None
+
+
+def test_unsupported_data_raises():
+    with pytest.raises(TypeError, match="can't convert"):
+        gr.tensor(["a", "b"])
+    with pytest.raises(TypeError, match="complex"):
+        gr.tensor([1j])
