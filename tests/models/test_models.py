@@ -3,8 +3,17 @@ import pytest
 
 import gradiente as gr
 from gradiente import datasets
-from gradiente.models import MLP, MODELS, Adaline, LinearRegression, LogisticRegression
-from gradiente.models import Perceptron, batch_indices, build_model, register_model
+from gradiente.models import (
+    MLP,
+    MODELS,
+    Adaline,
+    LinearRegression,
+    LogisticRegression,
+    Perceptron,
+    batch_indices,
+    build_model,
+    register_model,
+)
 
 MODES = ["online", "batch", "minibatch"]
 
