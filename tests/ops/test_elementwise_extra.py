@@ -1,0 +1,110 @@
+"""Element-wise behaviour the op specs cannot reach: accuracy, kinks, ties, NaN, dtypes."""
+
+import math
+
+import numpy as np
+import pytest
+
+import gradiente as gr
+from tests.helpers import HAS_TORCH, requires_torch
+
+if HAS_TORCH:
+    import torch
+
+
+def test_erf_and_erfc_match_math_on_many_points():
+    rng = np.random.default_rng(0)
+    points = np.concatenate([np.linspace(-7, 7, 20001), rng.normal(scale=3, size=5000),
+                             np.geomspace(1e-300, 1e-3, 300), -np.geomspace(1e-300, 1e-3, 300),
+                             [0.0, -0.0, 0.99999, 1.0, 1.00001, 7.99999, 8.0, 8.00001, 26.0]])
+    erf = gr.erf(gr.tensor(points, dtype=gr.float64)).numpy()
+    erfc = gr.erfc(gr.tensor(points, dtype=gr.float64)).numpy()
+    expected_erf = np.array([math.erf(v) for v in points])
+    expected_erfc = np.array([math.erfc(v) for v in points])
+    np.testing.assert_allclose(erf, expected_erf, rtol=4e-16, atol=0)
+    # erfc keeps its relative accuracy far into the tail, where 1 - erf would be all rounding
+    np.testing.assert_allclose(erfc, expected_erfc, rtol=1e-14, atol=0)
+
+
+def test_erf_limits_and_float32():
+    x = gr.tensor([np.inf, -np.inf, np.nan, 30.0, -30.0], dtype=gr.float64)
+    np.testing.assert_array_equal(gr.erf(x).numpy(), [1.0, -1.0, np.nan, 1.0, -1.0])
+    np.testing.assert_array_equal(gr.erfc(x).numpy(), [0.0, 2.0, np.nan, 0.0, 2.0])
+    single = gr.erf(gr.tensor([0.5, -1.5]))
+    assert single.dtype == gr.float32
+    np.testing.assert_allclose(single.numpy(), [math.erf(0.5), math.erf(-1.5)], rtol=1e-7)
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["maximum", "minimum", "fmax", "fmin"])
+def test_ties_and_nans_split_gradients_as_torch(name):
+    left = [1.0, 2.0, np.nan, 3.0, np.nan, -1.0]
+    right = [1.0, np.nan, 2.0, 0.5, np.nan, 4.0]
+    results = []
+    for lib in (gr, torch):
+        x = lib.tensor(left, dtype=lib.float64, requires_grad=True)
+        y = lib.tensor(right, dtype=lib.float64, requires_grad=True)
+        out = getattr(lib, name)(x, y)
+        out.backward(lib.tensor([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], dtype=lib.float64))
+        results.append([out.detach().numpy(), x.grad.numpy(), y.grad.numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+@requires_torch
+def test_clamp_at_and_across_its_bounds_as_torch():
+    values = ([0.0, -2.0, 2.0, 0.5, 0.5, -1.0, 1.0],  # x
+              [1.0, 1.0, 1.0, 0.5, 0.5, -1.0, -1.0],  # low
+              [-1.0, -1.0, -1.0, 0.5, 0.7, 1.0, 1.0])  # high: crossed, equal, touching
+    results = []
+    for lib in (gr, torch):
+        x, low, high = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in values)
+        out = lib.clamp(x, low, high)
+        out.sum().backward()
+        scalar_bounds = lib.tensor(values[0], dtype=lib.float64, requires_grad=True)
+        lib.clamp(scalar_bounds, -1.0, 1.0).sum().backward()
+        results.append([out.detach().numpy(), x.grad.numpy(), low.grad.numpy(),
+                        high.grad.numpy(), scalar_bounds.grad.numpy()])
+    for ours, theirs in zip(*results):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_where_untaken_branch_does_not_leak_nan():
+    x = gr.tensor([-1.0, 4.0], dtype=gr.float64, requires_grad=True)
+    y = gr.where(x > 0, gr.log(x), 0.0)  # log(-1) is NaN, but not taken
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.25])
+    g = gr.tensor([np.inf, 1.0], dtype=gr.float64)
+    z = gr.tensor([1.0, 2.0], dtype=gr.float64, requires_grad=True)
+    gr.where(gr.tensor([False, True]), z, 0.0).backward(g)
+    np.testing.assert_array_equal(z.grad.numpy(), [0.0, 1.0])  # 0, not 0 * inf
+
+
+def test_kinks_use_the_documented_subgradients():
+    x = gr.tensor([0.0, 0.0], dtype=gr.float64, requires_grad=True)
+    (gr.relu(x) + gr.abs(x)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])  # relu'(0) = 0, |x|'(0) = 0
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["exp", "sqrt", "sigmoid", "sin", "erf", "log1p", "abs", "neg",
+                                  "square", "sign", "floor", "relu"])
+@pytest.mark.parametrize("dtype", ["int64", "int32", "float32", "float64"])
+def test_unary_result_dtypes_match_torch(name, dtype):
+    ours = getattr(gr, name)(gr.tensor([1, 2, 3], dtype=getattr(gr, dtype)))
+    theirs = getattr(torch, name)(torch.tensor([1, 2, 3], dtype=getattr(torch, dtype)))
+    assert repr(ours.dtype).split(".")[1] == repr(theirs.dtype).split(".")[1]
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+
+
+def test_elementwise_errors_name_the_operation():
+    with pytest.raises(RuntimeError, match=r"^add: shapes \(2,\) and \(3,\)"):
+        gr.ones(2) + gr.ones(3)
+    with pytest.raises(RuntimeError, match="^where: expected condition to be a bool"):
+        gr.where(gr.ones(2), gr.ones(2), gr.zeros(2))
+    with pytest.raises(RuntimeError, match="^clamp: at least one"):
+        gr.clamp(gr.ones(2))
+    with pytest.raises(ValueError, match="^gelu: approximate"):
+        gr.gelu(gr.ones(2), approximate="fast")
+    with pytest.raises(RuntimeError, match="^pow: integers to negative"):
+        gr.tensor([2]) ** gr.tensor([-1])
