@@ -135,4 +135,13 @@ SPECS = [
     OpSpec("scatter_add_", lambda lib, x, s: _inplace(lib, x, "scatter_add_", 0,
                                                       _repeating(lib, x, s, 0), s),
            [((3,), (4,)), ((2, 3), (3, 3))], covers=("ScatterAdd",)),
+    OpSpec("index_fill", lambda lib, x: x.index_fill(-1, lib.tensor([1, 1, 0]), -0.5),
+           [((3,),), ((2, 3),)], covers=("IndexPut",)),
+    OpSpec("index_fill_tensor", lambda lib, x, v: lib.index_fill(x, 0, lib.tensor([1]), v),
+           [((3,), ()), ((2, 3), ())], covers=("IndexPut",)),
+    OpSpec("repeat_interleave", lambda lib, x: x.repeat_interleave(2),
+           [((),), ((3,),), ((2, 3),)], covers=("IndexSelect", "Reshape")),
+    OpSpec("repeat_interleave_counts",
+           lambda lib, x: lib.repeat_interleave(x, lib.tensor([1, 0, 3]), dim=-1),
+           [((3,),), ((2, 3),)], covers=("IndexSelect",)),
 ]

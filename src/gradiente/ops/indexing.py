@@ -20,9 +20,9 @@ from .elementwise import where
 from .movement import _share_version
 
 __all__ = [
-    "argsort", "argwhere", "gather", "index_add", "index_put", "index_select", "kthvalue",
-    "masked_fill", "masked_select", "msort", "nonzero", "scatter", "scatter_add", "select", "sort",
-    "take", "take_along_dim", "topk", "unique",
+    "argsort", "argwhere", "gather", "index_add", "index_fill", "index_put", "index_select",
+    "kthvalue", "masked_fill", "masked_select", "msort", "nonzero", "repeat_interleave", "scatter",
+    "scatter_add", "select", "sort", "take", "take_along_dim", "topk", "unique",
 ]
 
 # PyTorch's torch.return_types
@@ -432,6 +432,31 @@ def index_add(input, dim, index, source, *, alpha=1):
     return IndexAdd.apply(input, key, advanced, source, True)
 
 
+def index_fill(input, dim, index, value):
+    """out = input with the entries index[j] along dim set to value (a number or 0-d tensor)."""
+    key, advanced, _ = _dim_key("index_fill", input, dim, index)
+    if isinstance(value, Tensor) and value.ndim:
+        raise RuntimeError(f"index_fill: only supports a 0-dimensional value tensor, but got "
+                           f"tensor with {value.ndim} dimension(s).")
+    return IndexPut.apply(input, key, advanced, value, False)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Each entry along dim repeated repeats times (or repeats[i] times for entry i)."""
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    axis = _check_dim("repeat_interleave", dim, input.ndim)
+    n = input.shape[axis] if input.ndim else 1
+    counts = repeats.array if isinstance(repeats, Tensor) else np.asarray(repeats)
+    if counts.ndim > 1 or (counts.ndim == 1 and counts.size not in (1, n)):
+        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along "
+                           f"dim {axis} ({n}), got shape {list(counts.shape)}")
+    if counts.size and counts.min() < 0:
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    index = np.repeat(np.arange(n), np.broadcast_to(counts.reshape(-1), (n,)))
+    return index_select(input, axis, Tensor._make(index))
+
+
 def index_put(input, indices, values, accumulate=False):
     """out = input with out[indices] = values (+= when accumulate); indices: tensors."""
     np_key, advanced = _key(tuple(indices))
@@ -629,5 +654,5 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 
 
 # Tensor methods written in place (made by ops/__init__._inplace)
-INPLACE = {"scatter_": scatter, "scatter_add_": scatter_add, "index_add_": index_add,
-           "index_put_": index_put, "masked_fill_": masked_fill}
+INPLACE = {"index_add_": index_add, "index_fill_": index_fill, "index_put_": index_put,
+           "masked_fill_": masked_fill, "scatter_": scatter, "scatter_add_": scatter_add}
