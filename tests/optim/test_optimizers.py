@@ -227,11 +227,30 @@ def test_bad_gradient_leaves_every_parameter_unchanged():
     opt = optim.Adam([a, b], lr=0.1)
     a.grad = gr.tensor([1.0, 1.0])
     b.grad = gr.tensor([1.0, 1.0])  # wrong shape, found after a's update would have run
-    with pytest.raises(RuntimeError, match=r"Adam.step: gradient of shape \(2,\) for a "
-                                           r"parameter of shape \(1,\)"):
+    with pytest.raises(RuntimeError, match=r"Adam.step: gradient of shape \(2,\) and dtype "
+                                           r"gradiente.float32 for a parameter of shape \(1,\)"):
         opt.step()
     np.testing.assert_array_equal(a.detach().numpy(), [1.0, 2.0])
     np.testing.assert_array_equal(b.detach().numpy(), [3.0])
+    b.grad = gr.tensor([1.0], dtype=gr.float64)
+    with pytest.raises(RuntimeError, match="dtype gradiente.float64 for a parameter of shape "
+                                           r"\(1,\) and dtype gradiente.float32"):
+        opt.step()
+    np.testing.assert_array_equal(a.detach().numpy(), [1.0, 2.0])
+
+
+def test_load_state_dict_accepts_a_plain_number_step():
+    params, opt = _run_gradiente("Adam", dict(lr=0.01), _start(), 3)
+    saved = opt.state_dict()
+    for entry in saved["state"].values():
+        entry["step"] = float(entry["step"].item())  # PyTorch < 1.12 stored a number
+    copies = [gr.tensor(p.detach().numpy(), requires_grad=True) for p in params]
+    resumed = optim.Adam(copies, lr=0.01)
+    resumed.load_state_dict(saved)
+    for p in copies:
+        p.grad = gr.tensor(_grad(p.detach().numpy()))
+    resumed.step()
+    assert resumed.state[copies[0]]["step"].item() == 4.0
 
 
 def test_closure_is_evaluated_with_grad_and_returns_loss():

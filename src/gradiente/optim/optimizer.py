@@ -147,10 +147,11 @@ class Optimizer:
                 grad = p.grad
                 if grad is None:
                     continue
-                if grad.array.shape != p.array.shape:
+                if grad.array.shape != p.array.shape or grad.array.dtype != p.array.dtype:
                     raise RuntimeError(f"{type(self).__name__}.step: gradient of shape "
-                                       f"{tuple(grad.array.shape)} for a parameter of shape "
-                                       f"{tuple(p.array.shape)}")
+                                       f"{tuple(grad.array.shape)} and dtype {grad.dtype} for a "
+                                       f"parameter of shape {tuple(p.array.shape)} and dtype "
+                                       f"{p.dtype}")
                 params.append(p)
                 grads.append(grad.array)
             gathered.append((group, params, grads))
@@ -203,12 +204,12 @@ class Optimizer:
 
     def _cast_state(self, param, index, key, value):
         """A copy of one state entry, tensors cast to the parameter's dtype (except ``step``)."""
+        if key == "step" and isinstance(value, (int, float, np.ndarray, Tensor)):
+            return Tensor._make(np.array(np.asarray(value), dtype=np.float32))
         if isinstance(value, np.ndarray):
             value = Tensor._make(value)
         if not isinstance(value, Tensor):
             return _copy(value)
-        if key == "step":
-            return Tensor._make(np.array(value.array, dtype=np.float32))
         if key in self._param_shaped_state and value.array.shape != param.array.shape:
             raise ValueError(f"{type(self).__name__}.load_state_dict: state '{key}' of "
                              f"parameter {index} has shape {tuple(value.array.shape)}, but the "
