@@ -358,6 +358,10 @@ def _matmul(cls, args, levels):
         raise RuntimeError(f"matmul: both arguments need at least 1 dimension, got {rx}D and "
                            f"{ry}D tensors")
     nb = len(levels)
+    if rx == 1 and ry == 2 and not levels_of(y):  # one (batch, k) @ (k, n) product
+        return wrap(cls.apply(_aligned(x, levels), y), levels)
+    if rx == 2 and ry == 1 and not levels_of(x):  # A @ v per example = V @ Aᵀ
+        return wrap(cls.apply(_aligned(y, levels), x.transpose(0, 1)), levels)
     a = _aligned(x, levels)
     b = _aligned(y, levels)
     if rx == 1:
