@@ -100,6 +100,8 @@ def _promote_np(a, b):
         return b
     if b.kind == "b":
         return a
+    if (a.kind == "f") != (b.kind == "f"):  # an integer meeting a float takes the float, as torch
+        return a if a.kind == "f" else b
     return np.promote_types(a, b)
 
 
