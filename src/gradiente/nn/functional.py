@@ -392,9 +392,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction("binary_cross_entropy", reduction)
     if tuple(target.shape) != tuple(input.shape):
-        raise ValueError(f"binary_cross_entropy: using a target size ({tuple(target.shape)}) "
-                         f"that is different to the input size ({tuple(input.shape)}) is "
-                         f"deprecated. Please ensure they have the same size.")
+        raise ValueError(f"binary_cross_entropy: target size {tuple(target.shape)} must be the "
+                         f"same as input size {tuple(input.shape)}")
     loss = _nn.binary_cross_entropy(input, target)
     if weight is not None:
         loss = loss * weight
@@ -408,8 +407,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     _check_reduction("binary_cross_entropy_with_logits", reduction)
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(f"binary_cross_entropy_with_logits: target size "
-                         f"({tuple(target.shape)}) must be the same as input size "
-                         f"({tuple(input.shape)})")
+                         f"{tuple(target.shape)} must be the same as input size "
+                         f"{tuple(input.shape)}")
     loss = _nn.binary_cross_entropy_with_logits(input, target, pos_weight)
     if weight is not None:
         loss = loss * weight
