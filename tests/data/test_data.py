@@ -195,7 +195,7 @@ def test_random_sampler_follows_the_default_seed():
     assert list(RandomSampler(range(20))) == first
 
 
-# ----- DataLoader -----------------------------------------------------------------------------------
+# ----- DataLoader ---------------------------------------------------------------------------------
 def _data(n=10):
     return TensorDataset(gr.randn(n, 3), gr.arange(n))
 

@@ -154,32 +154,33 @@ class MultilayerPerceptron(torch.nn.Module):
 '''
 
 # "Paso 1 (Definición)": the first version, whose __init__ uses the globals num_feat and num_h1
+# (trailing spaces of the notes dropped)
 SEED_002_STEP1 = '''
 import torch.nn.functional as F
 
-class MultilayerPerceptron(torch.nn.Module):  
-  
-    def __init__(self, num_features, num_classes):  
-        super(MultilayerPerceptron, self).__init__()  
-  
-        ### 1st hidden layer  
-        self.linear_1 = torch.nn.Linear(num_feat, num_h1)  
-  
-        ### 2nd hidden layer  
-        self.linear_2 = torch.nn.Linear(num_h1, num_h2)  
-  
-        ### Output layer  
-        self.linear_out = torch.nn.Linear(num_h2, num_classes)  
-  
-    def forward(self, x):  
-        out = self.linear_1(x)  
-        out = F.relu(out)  
-        out = self.linear_2(out)  
-        out = F.relu(out)  
-        logits = self.linear_out(out)  
-        probas = F.log_softmax(logits, dim=1)  
+class MultilayerPerceptron(torch.nn.Module):
+
+    def __init__(self, num_features, num_classes):
+        super(MultilayerPerceptron, self).__init__()
+
+        ### 1st hidden layer
+        self.linear_1 = torch.nn.Linear(num_feat, num_h1)
+
+        ### 2nd hidden layer
+        self.linear_2 = torch.nn.Linear(num_h1, num_h2)
+
+        ### Output layer
+        self.linear_out = torch.nn.Linear(num_h2, num_classes)
+
+    def forward(self, x):
+        out = self.linear_1(x)
+        out = F.relu(out)
+        out = self.linear_2(out)
+        out = F.relu(out)
+        logits = self.linear_out(out)
+        probas = F.log_softmax(logits, dim=1)
         return logits, probas
-'''  # noqa: W291 - trailing spaces as in the notes
+'''
 
 # "Paso 2 (Creación)" and "Paso 3 (Entrenamiento)"; the notes leave "# compute accuracy" empty,
 # so the last two lines are ours.
@@ -313,7 +314,7 @@ def test_seed_002_multilayer_perceptrons_train(variant):
         assert namespace["accuracy"] > 0.5
 
 
-# ----- the same loss curve as PyTorch from the same weights -----------------------------------------
+# ----- the same loss curve as PyTorch from the same weights ---------------------------------------
 def _seed_001_models():
     theirs = torch.nn.Sequential(torch.nn.Linear(10, 40), torch.nn.ReLU(),
                                  torch.nn.Linear(40, 40), torch.nn.ReLU(),
