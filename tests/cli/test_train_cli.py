@@ -203,3 +203,13 @@ def test_an_interrupted_run_leaves_a_loadable_checkpoint_and_resumes_exactly(tmp
     expected, got = weights(whole), weights(out)
     for key in expected:
         np.testing.assert_array_equal(got[key], expected[key])
+
+
+@pytest.mark.slow
+def test_the_demo_run_reaches_97_percent_on_digits(tmp_path):
+    from gradiente import training
+    metrics = training.run({**training.DEMO, "out": str(tmp_path / "demo")}, progress=False,
+                           log=lambda *_: None)
+    assert metrics["final"]["test"]["accuracy"] >= 0.97
+    assert (tmp_path / "demo" / "curves.png").is_file()
+    assert gr.load(tmp_path / "demo" / "checkpoint.safetensors")["epoch"] == 30
