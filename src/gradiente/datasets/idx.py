@@ -53,7 +53,8 @@ def read_idx(path):
 
 
 def data_home(name):
-    """Where dataset ``name`` is looked for: ``$GRADIENTE_DATA/name`` or ``~/.gradiente/data/name``."""
+    """Where dataset ``name`` is looked for: ``$GRADIENTE_DATA/name``, by default
+    ``~/.gradiente/data/name``."""
     root = os.environ.get("GRADIENTE_DATA") or Path.home() / ".gradiente" / "data"
     return Path(root) / name
 
