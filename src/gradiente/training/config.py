@@ -98,6 +98,8 @@ def _coerce(key, value, default, source):
     if key == "hidden":
         return _hidden_sizes(value, source)
     if default is None:
+        if value is None:
+            return None
         kind = str
     else:
         kind = type(default)
