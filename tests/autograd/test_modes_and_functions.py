@@ -26,7 +26,8 @@ def test_no_grad_and_inference_mode_record_nothing(mode):
     assert y.grad_fn is None and not y.requires_grad
 
 
-@pytest.mark.parametrize("mode", [gr.no_grad, gr.inference_mode, lambda: gr.set_grad_enabled(False)])
+@pytest.mark.parametrize("mode", [gr.no_grad, gr.inference_mode,
+                                  lambda: gr.set_grad_enabled(False)])
 def test_grad_modes_work_as_decorators(mode):
     x = leaf(1.0)
 
