@@ -213,3 +213,11 @@ def test_the_demo_run_reaches_97_percent_on_digits(tmp_path):
     assert metrics["final"]["test"]["accuracy"] >= 0.97
     assert (tmp_path / "demo" / "curves.png").is_file()
     assert gr.load(tmp_path / "demo" / "checkpoint.safetensors")["epoch"] == 30
+
+
+def test_config_round_trips_through_its_dict():
+    from gradiente.training import TrainConfig
+    config = TrainConfig.from_dict({"hidden": "32, 16", "standardize": "false", "epochs": 3.0})
+    assert config.hidden == [32, 16] and config.standardize is False and config.epochs == 3
+    assert config.data_dir is None
+    assert TrainConfig.from_dict(config.to_dict()) == config
