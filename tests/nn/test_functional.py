@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-import gradiente.nn as nn
 import gradiente.nn.functional as F
+from gradiente import nn
 from gradiente.autograd import gradcheck
 from tests.helpers import HAS_TORCH, requires_torch
 from tests.nn.helpers import assert_close, pair

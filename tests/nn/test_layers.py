@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-import gradiente.nn as nn
+from gradiente import nn
 from tests.helpers import HAS_TORCH, requires_torch
 from tests.nn.helpers import check_module_gradients, compare_modules
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-import gradiente.nn as nn
+from gradiente import nn
 from tests.helpers import HAS_TORCH, requires_torch
 
 if HAS_TORCH:
@@ -65,7 +65,7 @@ def test_reassigning_and_deleting_members():
     del net.stats
     assert list(net.buffers()) == []
     with pytest.raises(AttributeError, match="'Module' object has no attribute 'missing'"):
-        net.missing
+        _ = net.missing
     with pytest.raises(KeyError, match="contain"):
         net.register_buffer("a.b", gr.zeros(1))
     with pytest.raises(TypeError, match="gradiente.nn.Parameter or None required"):

@@ -7,7 +7,10 @@ import pytest
 
 import gradiente as gr
 from gradiente.nn.utils import (
-    clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters,
+    clip_grad_norm_,
+    clip_grad_value_,
+    parameters_to_vector,
+    vector_to_parameters,
 )
 from tests.helpers import HAS_TORCH, requires_torch
 from tests.nn.helpers import assert_close

@@ -4,8 +4,6 @@ Class-index targets, weights and other constants are built inside each ``fn`` (t
 passes float64 inputs only), with ``lib.tensor`` so the same lambda runs on PyTorch.
 """
 
-import numpy as np
-
 from tests.ops.spec import OpSpec
 
 

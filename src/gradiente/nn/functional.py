@@ -10,11 +10,27 @@ import warnings
 
 import numpy as np
 
-from ..tensor import Tensor
-from ..random import rng_of
+from ..ops import _inplace
 from ..ops import elementwise as _ew
 from ..ops import nn as _nn
-from ..ops import _inplace
+from ..ops.conv import (  # the convolutions and poolings, in torch's namespace
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv3d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    interpolate,
+    max_pool1d,
+    max_pool2d,
+    unfold,
+)
+from ..random import rng_of
+from ..tensor import Tensor
 
 __all__ = [
     "linear", "bilinear", "dropout", "one_hot", "normalize", "pad", "embedding", "layer_norm",
@@ -23,7 +39,9 @@ __all__ = [
     "hardtanh_", "hardsigmoid", "hardswish", "softsign", "logsigmoid", "tanhshrink", "softmax",
     "log_softmax", "softmin", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
     "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
-    "kl_div",
+    "kl_div", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
+    "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
+    "unfold", "fold", "interpolate",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -190,7 +208,7 @@ hardtanh = _activation(lambda input, min_val=-1.0, max_val=1.0: _ew.hardtanh(inp
                                                                              max_val), "hardtanh")
 gelu, softplus, softsign = _ew.gelu, _ew.softplus, _ew.softsign
 logsigmoid, tanhshrink = _ew.logsigmoid, _ew.tanhshrink
-sigmoid, tanh = _ew.sigmoid, _ew.tanh  # noqa: F821 - made from UNARY
+sigmoid, tanh = _ew.sigmoid, _ew.tanh
 
 
 def relu_(input):

@@ -183,7 +183,7 @@ def sparse_(tensor, sparsity, std=0.01, generator=None):
     rng = rng_of(generator)
     rows, cols = tensor.array.shape
     values = rng.normal(0.0, std, (rows, cols))
-    num_zeros = int(math.ceil(sparsity * rows))
+    num_zeros = math.ceil(sparsity * rows)
     for col in range(cols):
         values[rng.permutation(rows)[:num_zeros], col] = 0
     return _write(tensor, values)

@@ -13,7 +13,14 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import STATE
 from ..tensor import Tensor, _check_dim
 from .elementwise import (
-    _binary_arrays, _floating, clamp, exp, log, log1p, abs, sigmoid, where,
+    _binary_arrays,
+    _floating,
+    abs,
+    clamp,
+    exp,
+    log,
+    log1p,
+    sigmoid,
 )
 
 __all__ = ["softmax", "log_softmax"]
@@ -446,7 +453,7 @@ class _NormalizationRules:
 
     @staticmethod
     def jvp(ctx, dx, *tangents):
-        x, weight, bias = ctx.saved_tensors
+        x, weight, _ = ctx.saved_tensors
         i = ctx.weight_index - 1
         dw, db = tangents[i], tangents[i + 1]
         xhat, rstd = _normalized(x, ctx.axes, ctx.eps)
@@ -619,7 +626,7 @@ class Linear(Function):
 
     @staticmethod
     def jvp(ctx, dx, dw, db):
-        x, weight, bias = ctx.saved_tensors
+        x, weight, _ = ctx.saved_tensors
         out = dx @ weight.mT + x @ dw.mT
         return out if db is None else out + db
 

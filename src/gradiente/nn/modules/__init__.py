@@ -1,21 +1,58 @@
 """The layers of ``gradiente.nn``, one file per kind as in PyTorch."""
 
-from .module import Module, RemovableHandle
-from .containers import Sequential, ModuleList, ModuleDict
-from .linear import Identity, Linear, Bilinear
-from .flatten import Flatten, Unflatten
-from .dropout import Dropout
-from .normalization import BatchNorm1d, LayerNorm
-from .sparse import Embedding
 from .activation import (
-    ReLU, ReLU6, LeakyReLU, PReLU, ELU, CELU, SELU, GELU, SiLU, Mish, Softplus, Sigmoid, Tanh,
-    Hardtanh, Hardsigmoid, Hardswish, Softsign, LogSigmoid, Tanhshrink, Softmax, LogSoftmax,
+    CELU,
+    ELU,
+    GELU,
+    SELU,
+    Hardsigmoid,
+    Hardswish,
+    Hardtanh,
+    LeakyReLU,
+    LogSigmoid,
+    LogSoftmax,
+    Mish,
+    PReLU,
+    ReLU,
+    ReLU6,
+    Sigmoid,
+    SiLU,
+    Softmax,
     Softmin,
+    Softplus,
+    Softsign,
+    Tanh,
+    Tanhshrink,
 )
+from .containers import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from .dropout import Dropout
+from .flatten import Flatten, Unflatten
+from .linear import Bilinear, Identity, Linear
 from .loss import (
-    L1Loss, MSELoss, CrossEntropyLoss, NLLLoss, BCELoss, BCEWithLogitsLoss, HuberLoss,
-    SmoothL1Loss, KLDivLoss,
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    MSELoss,
+    NLLLoss,
+    SmoothL1Loss,
 )
+from .module import Module, RemovableHandle
+from .normalization import BatchNorm1d, LayerNorm
+from .pooling import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    MaxPool1d,
+    MaxPool2d,
+)
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .sparse import Embedding
+from .upsampling import Upsample, UpsamplingNearest2d
 
 __all__ = [
     "Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear",
@@ -24,5 +61,7 @@ __all__ = [
     "Softplus", "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
     "LogSigmoid", "Tanhshrink", "Softmax", "LogSoftmax", "Softmin", "L1Loss", "MSELoss",
     "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "HuberLoss", "SmoothL1Loss",
-    "KLDivLoss",
+    "KLDivLoss", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "MaxPool1d",
+    "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "Upsample",
+    "UpsamplingNearest2d", "RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell",
 ]

@@ -6,9 +6,9 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ... import dtypes
-from ...tensor import Tensor
 from ...autograd.grad_mode import no_grad
-from ..parameter import Parameter, Buffer
+from ...tensor import Tensor
+from ..parameter import Buffer, Parameter
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -354,14 +354,15 @@ class Module:
             param.array = convert(param.array)
             if param.grad is not None:
                 param.grad.array = convert(param.grad.array)
-        for name, buffer in self._buffers.items():
+        for buffer in self._buffers.values():
             if buffer is not None:
                 buffer.array = convert(buffer.array)
         return self
 
     def to(self, *args, **kwargs):
         """``to(dtype)``, ``to(device)``, ``to(tensor)`` or ``to(device, dtype)``: in place."""
-        from ...device import to_device, device as Device
+        from ...device import device as Device
+        from ...device import to_device
         dtype, device = kwargs.get("dtype"), kwargs.get("device")
         for arg in args:
             if isinstance(arg, Tensor):
