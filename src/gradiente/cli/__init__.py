@@ -17,10 +17,19 @@ class CommandError(Exception):
     """A problem with the user's input: printed as one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line ("gradiente train: error: ...") with exit status 2."""
+
+    def error(self, message):
+        print(f"{self.prog}: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def build_parser():
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="gradiente", description="Automatic differentiation and deep learning, in the open.")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                       parser_class=_Parser)
     for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{module_info.name}")
         if hasattr(module, "register"):
@@ -42,3 +51,6 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"gradiente {args.command}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `gradiente ... | head` closed the pipe: not an error
+        sys.stderr.close()
+        return 0

@@ -49,6 +49,12 @@ def _build_mlp(input_shape, num_outputs, config):
                config.get("activation", "relu"), init=config.get("init", "he"))
 
 
+from . import cnn  # noqa: E402 - registers "cnn"
+from .cnn import CNN  # noqa: E402
+
+__all__ += ["CNN"]
+
+
 @register_model("linear")
 def _build_linear(input_shape, num_outputs, config):
     """One Linear layer: softmax (multinomial logistic) regression for classes, linear

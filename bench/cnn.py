@@ -1,0 +1,73 @@
+"""A LeNet-style CNN on 28×28 images, batch 64: forward + backward (+ SGD step) per batch.
+
+Prints milliseconds per step for gradiente and PyTorch (when installed), and the floor: the
+NumPy matrix products the two convolutions and three linear layers need (im2col excluded).
+
+    OPENBLAS_NUM_THREADS=1 python bench/cnn.py
+"""
+
+import numpy as np
+
+import gradiente as gr
+from common import best_of, fmt, ratio, table, torch_module
+
+BATCH = 64
+
+
+def lenet(nn):
+    return nn.Sequential(
+        nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(), nn.Linear(16 * 5 * 5, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+        nn.Linear(84, 10))
+
+
+def step_fn(lib, model):
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = lib.nn.CrossEntropyLoss()
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((BATCH, 1, 28, 28)).astype(np.float32))
+    y = lib.tensor(rng.integers(0, 10, BATCH))
+
+    def step():
+        optimizer.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        optimizer.step()
+    return step
+
+
+def floor():
+    """The GEMMs of one forward and backward pass (each product, then its two adjoints)."""
+    rng = np.random.default_rng(0)
+    shapes = [(BATCH * 28 * 28, 25, 6), (BATCH * 10 * 10, 150, 16), (BATCH, 400, 120),
+              (BATCH, 120, 84), (BATCH, 84, 10)]
+    mats = [(rng.standard_normal((m, k)).astype(np.float32),
+             rng.standard_normal((k, n)).astype(np.float32),
+             rng.standard_normal((m, n)).astype(np.float32)) for m, k, n in shapes]
+
+    def run():
+        for a, b, g in mats:
+            a @ b
+            g @ b.T
+            a.T @ g
+    return run
+
+
+def main():
+    torch = torch_module(threads=1)
+    gr.manual_seed(0)
+    ours = best_of(step_fn(gr, lenet(gr.nn)), repeat=5) / 1000
+    theirs = None
+    if torch:
+        torch.manual_seed(0)
+        theirs = best_of(step_fn(torch, lenet(torch.nn)), repeat=5) / 1000
+    bare = best_of(floor(), repeat=5) / 1000
+    table(f"LeNet-style CNN, 28×28, batch {BATCH}, float32: one training step (1 thread)",
+          ("case", "gradiente", "PyTorch", "GEMM floor", "gradiente/PyTorch"),
+          [("forward + backward + SGD", fmt(ours, "ms"), fmt(theirs, "ms"), fmt(bare, "ms"),
+            ratio(ours, theirs))])
+
+
+if __name__ == "__main__":
+    main()
