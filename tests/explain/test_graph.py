@@ -98,5 +98,7 @@ def test_svg_rendering(tmp_path):
     g = explain.graph(lecture, 2.0, 5.0)
     svg = g.svg()
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg
-    assert "v_5 = v_4 − v_3" in svg and g._repr_svg_() == svg
+    # in execution order ln(x1) + x1*x2 is computed before sin(x2): v_3 = v_1 + v_2
+    assert "v_5 = v_3 − v_4" in g.source and "v_5 = v_3 − v_4" in svg
+    assert g._repr_svg_() == svg
     assert g.render(tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
