@@ -4,7 +4,7 @@
 the evaluation trace, the tangents and the adjoints of any computation.
 """
 
-from . import dtypes
+from . import dtypes  # noqa: F401 - gradiente.dtypes
 from .dtypes import (
     dtype, float16, float32, float64, int8, int16, int32, int64, uint8, half, double, short,
     long, set_default_dtype, get_default_dtype, promote_types, result_type,
@@ -24,8 +24,6 @@ from .creation import (
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from . import ops
-from .ops import elementwise as _elementwise, reduce as _reduce, movement as _movement
-from .ops import linalg as _linalg
 from . import func
 from .func import vmap
 from . import nn

@@ -24,7 +24,7 @@ def shown(array, decimals=3):
     return fmt.number(array, decimals)
 
 
-# ----- lecture 000: f(x1, x2) = ln(x1) + x1·x2 − sin(x2) at (2, 5) ---------------------------------
+# ----- lecture 000: f(x1, x2) = ln(x1) + x1·x2 − sin(x2) at (2, 5) -----------------------------
 
 def test_lecture_rows_formulas_and_values(lecture_trace):
     t = lecture_trace

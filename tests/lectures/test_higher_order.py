@@ -7,7 +7,7 @@ import pytest
 
 import gradiente as gr
 from gradiente.func import grad, hessian, jvp, jacrev, jacfwd
-from tests.helpers import requires_torch, HAS_TORCH
+from tests.helpers import HAS_TORCH
 
 if HAS_TORCH:
     import torch

@@ -49,7 +49,7 @@ def _build_mlp(input_shape, num_outputs, config):
                config.get("activation", "relu"), init=config.get("init", "he"))
 
 
-from . import cnn  # noqa: E402 - registers "cnn"
+from . import cnn  # noqa: E402,F401 - registers "cnn"
 from .cnn import CNN  # noqa: E402
 
 __all__ += ["CNN"]
