@@ -73,7 +73,11 @@ def test_layers_as_clusters_or_collapsed():
     nn = pytest.importorskip("gradiente.nn")
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
     x = gr.randn(2, 3)
-    source = explain.graph(lambda x: model(x).sum(), x, model=model).source
+
+    def f(x):
+        return model(x).sum()
+
+    source = explain.graph(f, x, model=model).source
     parse_dot(source)
     assert source.count("subgraph cluster_") == 3
     nodes, edges = parse_dot(explain.graph(f, x, model=model, collapse=True).source)
