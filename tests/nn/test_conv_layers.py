@@ -1,12 +1,10 @@
-"""Convolution, pooling and upsampling layers against PyTorch, with weights copied over."""
+"""Convolution, pooling, batch-norm, dropout and upsampling layers against PyTorch, with
+weights copied over."""
 
 import numpy as np
 import pytest
 
 import gradiente as gr
-from gradiente.nn.modules.conv import Conv1d, Conv2d, ConvTranspose2d
-from gradiente.nn.modules.pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
-from gradiente.nn.modules.upsampling import Upsample
 from tests.helpers import requires_torch, to_numpy
 
 LAYERS = [
@@ -21,15 +19,12 @@ LAYERS = [
     ("AvgPool2d", lambda nn: nn.AvgPool2d(2), (2, 3, 6, 6)),
     ("AdaptiveAvgPool2d", lambda nn: nn.AdaptiveAvgPool2d((2, 3)), (2, 3, 7, 6)),
     ("Upsample", lambda nn: nn.Upsample(scale_factor=2), (1, 2, 3, 3)),
+    ("BatchNorm2d", lambda nn: nn.BatchNorm2d(3), (4, 3, 5, 5)),
+    ("LeNet", lambda nn: nn.Sequential(
+        nn.Conv2d(1, 4, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(4, 6, 3),
+        nn.BatchNorm2d(6), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(6, 3)),
+     (2, 1, 12, 12)),
 ]
-
-
-class _Namespace:
-    """The new layers by name, until gradiente.nn exports them all."""
-
-    Conv1d, Conv2d, ConvTranspose2d = Conv1d, Conv2d, ConvTranspose2d
-    MaxPool1d, MaxPool2d, AvgPool2d = MaxPool1d, MaxPool2d, AvgPool2d
-    AdaptiveAvgPool2d, Upsample = AdaptiveAvgPool2d, Upsample
 
 
 @requires_torch
@@ -37,7 +32,7 @@ class _Namespace:
 def test_layer_matches_torch(name, make, shape):
     import torch
 
-    ours, theirs = make(_Namespace).double(), make(torch.nn).double()
+    ours, theirs = make(gr.nn).double(), make(torch.nn).double()
     for (key, p), q in zip(ours.named_parameters(), theirs.parameters()):
         p.data = gr.tensor(q.detach().numpy().copy())
     x = np.random.default_rng(0).standard_normal(shape)
@@ -54,14 +49,41 @@ def test_layer_matches_torch(name, make, shape):
     assert repr(ours) == repr(theirs)
 
 
+def test_batchnorm2d_updates_running_statistics_like_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = gr.nn.BatchNorm2d(3).double(), torch.nn.BatchNorm2d(3).double()
+    x = np.random.default_rng(0).standard_normal((4, 3, 5, 5))
+    for _ in range(3):
+        ours(gr.tensor(x))
+        theirs(torch.tensor(x))
+    np.testing.assert_allclose(to_numpy(ours.running_var), to_numpy(theirs.running_var),
+                               rtol=1e-12)
+    ours.eval()
+    theirs.eval()
+    np.testing.assert_allclose(to_numpy(ours(gr.tensor(x))), to_numpy(theirs(torch.tensor(x))),
+                               rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="expected 4D input"):
+        ours(gr.zeros(2, 3))
+
+
+def test_dropout2d_zeros_whole_channels_and_scales_the_rest():
+    layer = gr.nn.Dropout2d(0.5)
+    out = layer(gr.ones(8, 16, 3, 3)).numpy().reshape(8, 16, 9)
+    assert set(np.unique(out)) <= {0.0, 2.0}
+    assert np.all(out.std(-1) == 0)  # each channel all kept or all dropped
+    assert 0 < (out[..., 0] == 0).mean() < 1
+    layer.eval()
+    assert np.all(layer(gr.ones(2, 3, 4, 4)).numpy() == 1)
+
+
 def test_conv_errors_name_layer_and_shapes():
-    layer = Conv2d(3, 4, 3)
+    layer = gr.nn.Conv2d(3, 4, 3)
     with pytest.raises(RuntimeError, match=r"expected input with 3 channels, got 2"):
         layer(gr.zeros(1, 2, 5, 5))
     with pytest.raises(RuntimeError, match=r"smaller than the kernel"):
         layer(gr.zeros(1, 3, 2, 2))
     with pytest.raises(ValueError, match="divisible by groups"):
-        Conv2d(3, 4, 3, groups=2)
+        gr.nn.Conv2d(3, 4, 3, groups=2)
 
 
 def test_max_pool_indices_match_torch_layout():

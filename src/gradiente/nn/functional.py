@@ -79,19 +79,41 @@ def bilinear(input1, input2, weight, bias=None):
 
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1 / (1 - p)."""
+    return _dropout("dropout", input, p, training, inplace, input.array.shape)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, L) or (C, L) inputs with probability p."""
+    return _dropout("dropout1d", input, p, training, inplace, _channel_mask_shape(input, 1))
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels (feature maps) of (N, C, H, W) or (C, H, W) inputs."""
+    return _dropout("dropout2d", input, p, training, inplace, _channel_mask_shape(input, 2))
+
+
+def _channel_mask_shape(input, spatial):
+    shape = input.array.shape
+    if len(shape) not in (spatial + 1, spatial + 2):
+        raise ValueError(f"dropout{spatial}d: expected a {spatial + 1}-D or {spatial + 2}-D "
+                         f"input, got shape {tuple(shape)}")
+    return shape[:len(shape) - spatial] + (1,) * spatial
+
+
+def _dropout(op, input, p, training, inplace, mask_shape):
     if p < 0.0 or p > 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     a = input.array
     if p == 1.0:
-        mask = np.zeros(a.shape, dtype=a.dtype)
+        mask = np.zeros(mask_shape, dtype=a.dtype)
     else:
-        draws = rng_of(None).random(a.shape, dtype=np.float32 if a.dtype == np.float32
+        draws = rng_of(None).random(mask_shape, dtype=np.float32 if a.dtype == np.float32
                                     else np.float64)
         mask = (draws >= p).astype(a.dtype) * a.dtype.type(1.0 / (1.0 - p))
     out = input * Tensor._make(mask)
-    return _write_inplace(input, out, "dropout_") if inplace else out
+    return _write_inplace(input, out, f"{op}_") if inplace else out
 
 
 def one_hot(tensor, num_classes=-1):

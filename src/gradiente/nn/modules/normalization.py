@@ -1,4 +1,4 @@
-"""``BatchNorm1d`` and ``LayerNorm``."""
+"""``BatchNorm1d``, ``BatchNorm2d`` and ``LayerNorm``."""
 
 from ... import creation, dtypes
 from .. import functional as F
@@ -6,7 +6,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["BatchNorm1d", "LayerNorm"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 
 class _BatchNorm(Module):
@@ -87,6 +87,18 @@ class BatchNorm1d(_BatchNorm):
         if input.ndim not in (2, 3):
             raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {input.ndim}D input "
                              f"of shape {tuple(input.shape)})")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected input with {self.num_features} channels in "
+                             f"dim 1, got shape {tuple(input.shape)}")
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalisation of (N, C, H, W) inputs per channel C, over N, H and W."""
+
+    def _check_input_dim(self, input):
+        if input.ndim != 4:
+            raise ValueError(f"BatchNorm2d: expected 4D input (got {input.ndim}D input of "
+                             f"shape {tuple(input.shape)})")
         if input.shape[1] != self.num_features:
             raise ValueError(f"{self!r}: expected input with {self.num_features} channels in "
                              f"dim 1, got shape {tuple(input.shape)}")
