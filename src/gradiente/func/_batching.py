@@ -13,8 +13,10 @@ A BatchedTensor's ``array`` only knows its logical shape and dtype: code that re
 directly (rather than through an operation with a batch rule) raises an error that names it.
 """
 
+import inspect
 import itertools
 import math
+import string
 import sys
 
 import numpy as np
@@ -230,14 +232,18 @@ def unpack_dual(tensor, token):
 
 # ----- dispatch -------------------------------------------------------------------------------
 
-def dispatch(cls, args):
-    """Run ``cls`` on batched arguments by its batch rule (NotImplemented when none is)."""
+def dispatch(cls, args, kwargs=None):
+    """Run ``cls`` on batched arguments by its batch rule (NotImplemented when none is).
+    With ``kwargs``, ``cls`` is a public function marked ``batch_rule``, whose rule gets its
+    arguments by name."""
     levels = None
-    for a in args:
+    for a in args if kwargs is None else (*args, *kwargs.values()):
         if a.__class__ is BatchedTensor:
             levels = a.levels if levels is None else merge(levels, a.levels)
     if levels is None:
         return NotImplemented
+    if kwargs is not None:
+        return _dispatch_function(cls, args, kwargs, levels)
     rule = RULES.get(cls)
     if rule is None and cls.__module__.endswith("ops.elementwise"):
         rule = _elementwise
@@ -476,6 +482,368 @@ def _single(fn):
     return rule
 
 
+def _fold_into_batch(cls, args, levels):
+    """Windows: the batch dims join the operation's own batch dim N."""
+    _only_batched(cls, args, (0,))
+    x, *rest = args
+    value = x.value
+    batch = tuple(value.shape[:len(levels)])
+    out = cls.apply(value.reshape((-1,) + tuple(value.shape[len(levels) + 1:])), *rest)
+    return wrap(out.reshape(batch + (-1,) + tuple(out.shape[1:])), levels)
+
+
+def _fold_adjoint(cls, args, levels):
+    """WindowsAdjoint: the batch dims join N, in the columns and in the target shape."""
+    _only_batched(cls, args, (0,))
+    cols, shape, *rest = args
+    value = cols.value
+    batch = tuple(value.shape[:len(levels)])
+    folded = value.reshape((-1,) + tuple(value.shape[len(levels) + 1:]))
+    out = cls.apply(folded, (folded.shape[0],) + tuple(shape[1:]), *rest)
+    return wrap(out.reshape(batch + tuple(shape)), levels)
+
+
+def _einsum(cls, args, levels):
+    """One fresh letter per batch level, in front of each batched operand and of the output."""
+    from ..ops.linalg import _parse_einsum
+    equation, operands = args[0], args[1:]
+    terms, output = _parse_einsum(equation, tuple(tuple(t.shape) for t in operands))
+    used = set("".join(terms))
+    spare = [c for c in string.ascii_letters if c not in used]
+    if len(spare) < len(levels):
+        raise RuntimeError(f"einsum: {equation!r} leaves too few letters for {len(levels)} "
+                           f"vmap levels")
+    letter = dict(zip(levels, spare))
+    terms = ["".join(letter[lv] for lv in levels_of(t)) + term for t, term in zip(operands,
+                                                                                 terms)]
+    output = "".join(letter[lv] for lv in levels) + output
+    return wrap(cls.apply(",".join(terms) + "->" + output, *map(physical, operands)), levels)
+
+
+def _diagonal(cls, x, offset, dim1, dim2):
+    nb, ndim = len(x.levels), x.array.ndim
+    dim1, dim2 = _check_dim("diagonal", dim1, ndim), _check_dim("diagonal", dim2, ndim)
+    return wrap(cls.apply(x.value, offset, nb + dim1, nb + dim2), x.levels)
+
+
+def _diag_embed(cls, x, shape, offset, dim1, dim2):
+    nb, ndim = len(x.levels), len(shape)
+    dim1, dim2 = _check_dim("diag_embed", dim1, ndim), _check_dim("diag_embed", dim2, ndim)
+    return wrap(cls.apply(x.value, _batch_sizes(x.levels) + tuple(shape), offset, nb + dim1,
+                          nb + dim2), x.levels)
+
+
+def _repeat(cls, x, repeats):
+    nb = len(x.levels)
+    value = _aligned(x, x.levels, max(len(repeats), x.array.ndim))
+    return wrap(cls.apply(value, (1,) * nb + tuple(repeats)), x.levels)
+
+
+def _flip(cls, x, dims):
+    ndim = x.array.ndim
+    axes = tuple(len(x.levels) + _check_dim("flip", d, ndim) for d in dims) if ndim else ()
+    if ndim == 0:
+        for d in dims:
+            _check_dim("flip", d, 0)
+    return wrap(cls.apply(x.value, axes), x.levels)
+
+
+def _roll(cls, x, shifts, dims):
+    from ..ops.movement import Clone
+    nb, ndim, value = len(x.levels), x.array.ndim, x.value
+    if dims is None:  # roll the flattened example
+        flat = value.reshape(_batch_sizes(x.levels) + (-1,))
+        return wrap(cls.apply(flat, shifts, (nb,)).reshape(tuple(value.shape)), x.levels)
+    axes = tuple(nb + _check_dim("roll", d, ndim) for d in dims)
+    if ndim == 0:
+        return wrap(Clone.apply(value), x.levels)
+    return wrap(cls.apply(value, shifts, axes), x.levels)
+
+
+def _select_by_index(cls, x, index, dim, keepdim):
+    """The per-example ``index`` (kept dim of size 1) broadcasts over the batch dims."""
+    from ..ops.movement import Clone
+    nb, ndim = len(x.levels), x.array.ndim
+    if ndim == 0:
+        return wrap(Clone.apply(x.value), x.levels)
+    index = np.asarray(index).reshape((1,) * nb + np.shape(index))
+    return wrap(cls.apply(x.value, index, nb + _check_dim("select", dim, ndim), keepdim),
+                x.levels)
+
+
+def _median(cls, x, dim, keepdim, nan_shares=False):
+    """The median of all elements (Median ignores dim): of each example's flattened ones."""
+    nb, batch = len(x.levels), _batch_sizes(x.levels)
+    out = _MedianAlongLastDim.apply(x.value.reshape(batch + (-1,)), nb, False, nan_shares)
+    return wrap(out.reshape(batch + (1,) * x.array.ndim) if keepdim else out, x.levels)
+
+
+def _make_median_along_last_dim():
+    from ..ops import reduce
+
+    class MedianAlongLastDim(reduce.Median):
+        """Median's rules (ties share the gradient), along one dim: the batched median."""
+
+        @staticmethod
+        def array_op(a, axis, keepdims):
+            """the lower median along axis (NaN if the slice has one)"""
+            (axis,) = axis
+            out = np.take_along_axis(a, reduce._median_index("median", a, axis), axis)
+            return out if keepdims else np.squeeze(out, axis)
+    return MedianAlongLastDim
+
+
+def _same_shape_operands(count):
+    """Element-wise operations that require equal shapes (the BCE losses): the first ``count``
+    operands expanded to every batch level, the rest broadcast."""
+    def rule(cls, args, levels):
+        rank = max(_logical_ndim(a) for a in args[:count])
+        full = [physical(materialize(a, levels)) for a in args[:count]]
+        rest = [_aligned(a, levels, rank) for a in args[count:]]
+        return wrap(cls.apply(*full, *rest), levels)
+    return rule
+
+
+def _batch_norm(cls, args, levels):
+    """Each example normalised with its own statistics: the batch dims join the channels."""
+    x, weight, bias, running_mean, running_var, momentum, eps = args
+    if running_mean is not None or running_var is not None:
+        raise RuntimeError("vmap: batch_norm that updates running statistics in place has no "
+                           "batch rule (each example would write the shared buffers); use "
+                           "track_running_stats=False or eval mode inside vmap")
+    nb = len(levels)
+    value = physical(materialize(x, levels))
+    shape = tuple(value.shape)
+    order = [nb] + list(range(nb)) + list(range(nb + 1, value.ndim))
+    folded = value.permute(order).reshape((shape[nb], -1) + shape[nb + 2:])
+    affine = [None if p is None else
+              physical(materialize(p, levels)).reshape((1, -1) + (1,) * (len(shape) - nb - 2))
+              for p in (weight, bias)]
+    out = cls.apply(folded, *affine, None, None, momentum, eps)
+    out = out.reshape((shape[nb],) + shape[:nb] + shape[nb + 1:])
+    back = list(range(1, nb + 1)) + [0] + list(range(nb + 1, value.ndim))
+    return wrap(out.permute(back), levels)
+
+
+def _layer_norm(cls, args, levels):
+    """Batch dims in front of the input; per-example weight and bias broadcast against it."""
+    x, normalized_shape, weight, bias, eps = args
+    rank = _logical_ndim(x)
+    weight, bias = [p if levels_of(p) == () else _aligned(p, levels, rank)
+                    for p in (weight, bias)]
+    return wrap(cls.apply(_aligned(x, levels), normalized_shape, weight, bias, eps), levels)
+
+
+def _embedding(cls, args, levels):
+    """Per-example tables stacked into one: each example's indices offset by its number of
+    rows. A padding row still gives its value but gets no gradient."""
+    weight, indices, padding_idx = args
+    if not levels_of(weight):
+        return _leading(1)(cls, args, levels)
+    nb, batch = len(levels), _batch_sizes(levels)
+    table = physical(materialize(weight, levels))
+    rows = table.shape[nb]
+    idx = physical(materialize(indices, levels)).array
+    offset = np.arange(math.prod(batch)).reshape(batch + (1,) * (idx.ndim - nb)) * rows
+    flat = Tensor._make(idx + offset)
+    stacked = table.reshape((-1,) + tuple(table.shape[nb + 1:]))
+    out = cls.apply(stacked, flat, None)
+    if padding_idx is not None:
+        from ..ops.elementwise import where
+        from ..ops.nn import _padding_mask
+        kept = _padding_mask(Tensor._make(idx), padding_idx, np.bool_)
+        out = where(kept.reshape(kept.shape + (1,) * (out.ndim - kept.ndim)), out,
+                    cls.apply(stacked.detach(), flat, None))
+    return wrap(out, levels)
+
+
+def _embedding_backward(cls, args, levels):
+    """Each example's rows in a block of its own: indices offset by the example's number,
+    padding positions sent to one extra row that is dropped."""
+    g, indices, num_weights, padding_idx = args
+    nb = len(levels)
+    rows = physical(materialize(g, levels))
+    idx = physical(materialize(indices, levels)).array
+    batch = _batch_sizes(levels)
+    examples = math.prod(batch)
+    offset = np.arange(examples).reshape(batch + (1,) * (idx.ndim - nb)) * num_weights
+    flat = idx + offset
+    if padding_idx is not None:
+        flat = np.where(idx == padding_idx, examples * num_weights, flat)
+    out = cls.apply(rows.reshape((-1,) + tuple(rows.shape[idx.ndim:])),
+                    Tensor._make(flat.reshape(-1)), examples * num_weights + 1, None)
+    out = out.narrow(0, 0, examples * num_weights)
+    return wrap(out.reshape(batch + (num_weights,) + tuple(rows.shape[idx.ndim:])), levels)
+
+
+# ----- public functions that read values (marked ``batch_rule``) -------------------------------
+
+def _dispatch_function(fn, args, kwargs, levels):
+    rule = FUNCTION_RULES.get(fn)
+    if rule is None:
+        raise RuntimeError(f"vmap: {fn.__name__} has no batch rule, so it cannot run on "
+                           f"batched tensors inside vmap; add one to "
+                           f"gradiente.func._batching.FUNCTION_RULES")
+    bound = inspect.signature(fn).bind(*args, **kwargs)
+    bound.apply_defaults()
+    return rule(fn, bound.arguments, levels)
+
+
+def _rewrapped(out, levels):
+    """A function's result (a tensor or a (named) tuple of them) batched at ``levels``."""
+    if isinstance(out, Tensor):
+        return wrap(out, levels)
+    items = [_rewrapped(o, levels) for o in out]
+    return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
+
+
+def _squeezed_last(out):
+    """``out`` with the trailing size-1 dim (added for a 0-d example) removed."""
+    if isinstance(out, Tensor):
+        return out.squeeze(-1) if out.ndim and out.shape[-1] == 1 else out
+    items = [_squeezed_last(o) for o in out]
+    return type(out)(*items) if hasattr(out, "_fields") else type(out)(items)
+
+
+def _physical_args(arguments, names, levels, trailing=False):
+    for name in names:
+        if isinstance(arguments[name], Tensor):
+            value = physical(materialize(arguments[name], levels))
+            arguments[name] = value.unsqueeze(-1) if trailing else value
+
+
+def _along_dim(*names, default=None, when=lambda arguments: True):
+    """Functions of tensors ``names`` (all batched at every level) along ``dim``: the dim
+    shifted past the batch dims. A 0-d example gets a trailing dim of size 1, removed after.
+    ``when`` tells which calls need this rule; the others run as they are (their operations
+    have rules)."""
+    def rule(fn, arguments, levels):
+        dim = arguments["dim"]
+        if isinstance(dim, Tensor) or not when(arguments):
+            return NotImplemented
+        dim = default if dim is None else dim
+        ndim = arguments[names[0]].ndim
+        _check_dim(fn.__name__, dim, ndim)
+        _physical_args(arguments, names, levels, trailing=ndim == 0)
+        arguments["dim"] = len(levels) + (dim % ndim if ndim else 0)
+        out = fn(**arguments)
+        return _rewrapped(_squeezed_last(out) if ndim == 0 else out, levels)
+    return rule
+
+
+def _index_batched(arguments):
+    return arguments["index"].__class__ is BatchedTensor
+
+
+def _arg_extreme(fn, arguments, levels):
+    """argmax / argmin: over each example's flattened elements when dim is None."""
+    if arguments["dim"] is not None:
+        return _along_dim("input")(fn, arguments, levels)
+    x, batch = arguments["input"], _batch_sizes(levels)
+    flat = physical(materialize(x, levels)).reshape(batch + (-1,))
+    out = fn(flat, len(levels), False)
+    return wrap(out.reshape(batch + (1,) * x.ndim) if arguments["keepdim"] else out, levels)
+
+
+def _index_along(fn, arguments, levels, make):
+    """index_select / index_add / index_fill with a batched 1-D index: its entries broadcast
+    along every other dim of ``input``, for ``make(input, dim, full_index)`` (gather or
+    scatter)."""
+    x, dim, index = arguments["input"], arguments["dim"], arguments["index"]
+    if x.ndim == 0 or index.ndim > 1:
+        return NotImplemented
+    nb, axis = len(levels), _check_dim(fn.__name__, dim, x.ndim)
+    value = physical(materialize(x, levels))
+    entries = physical(materialize(index, levels))
+    count = entries.shape[-1] if index.ndim else 1
+    shape = list(value.shape)
+    shape[nb + axis] = count
+    entries = entries.reshape(tuple(shape[:nb]) + (1,) * axis + (count,)
+                              + (1,) * (x.ndim - axis - 1))
+    return wrap(make(value, nb + axis, entries.expand(shape), shape), levels)
+
+
+def _index_select(fn, arguments, levels):
+    from ..ops.indexing import gather
+    if not _index_batched(arguments):
+        return NotImplemented
+    return _index_along(fn, arguments, levels, lambda x, dim, index, _: gather(x, dim, index))
+
+
+def _index_add(fn, arguments, levels):
+    from ..ops.indexing import scatter_add
+    if not _index_batched(arguments):
+        return NotImplemented
+    source, alpha = arguments["source"], arguments["alpha"]
+    expected = list(arguments["input"].shape)
+    if expected:
+        expected[_check_dim("index_add", arguments["dim"], len(expected))] = \
+            arguments["index"].numel()
+    if list(source.shape) != expected:
+        raise RuntimeError(f"index_add: source of shape {list(source.shape)} does not match "
+                           f"the expected shape {expected} (input with dim "
+                           f"{arguments['dim']} replaced by the index length)")
+
+    def make(x, dim, index, shape):
+        src = physical(materialize(source, levels)).expand(shape)
+        return scatter_add(x, dim, index, src if alpha == 1 else src * alpha)
+    return _index_along(fn, arguments, levels, make)
+
+
+def _index_fill(fn, arguments, levels):
+    from ..ops.indexing import scatter
+    if not _index_batched(arguments):
+        return NotImplemented
+    value = arguments["value"]
+
+    def make(x, dim, index, shape):
+        if not isinstance(value, Tensor):
+            return scatter(x, dim, index, value=value)
+        fill = physical(materialize(value, levels)).to(x.dtype)
+        return scatter(x, dim, index, fill.reshape(fill.shape + (1,) * (len(shape) - fill.ndim))
+                       .expand(shape))
+    return _index_along(fn, arguments, levels, make)
+
+
+def _take(fn, arguments, levels):
+    """take: each example's flattened input gathered at its index (negatives from the end)."""
+    from ..ops.indexing import gather
+    x, index = arguments["input"], arguments["index"]
+    if not _index_batched(arguments):
+        return NotImplemented
+    n, batch = x.numel(), _batch_sizes(levels)
+    entries = physical(materialize(index, levels)).array.astype(np.int64)
+    if entries.size and (entries.min() < -n or entries.max() >= n):
+        bad = entries[(entries < -n) | (entries >= n)].flat[0]
+        raise IndexError(f"take: out of range: tried to access index {int(bad)} on a tensor of "
+                         f"{n} elements.")
+    flat = physical(materialize(x, levels)).reshape(batch + (-1,))
+    positions = Tensor._make(np.where(entries < 0, entries + n, entries).reshape(batch + (-1,)))
+    return wrap(gather(flat, len(levels), positions).reshape(batch + tuple(index.shape)), levels)
+
+
+def _register_functions():
+    from ..ops import reduce, indexing
+    return {
+        reduce.argmax: _arg_extreme,
+        reduce.argmin: _arg_extreme,
+        reduce.max: _along_dim("input", when=lambda a: a["dim"] is not None),
+        reduce.min: _along_dim("input", when=lambda a: a["dim"] is not None),
+        reduce.median: _along_dim("input", when=lambda a: a["dim"] is not None),
+        indexing.sort: _along_dim("input"),
+        indexing.argsort: _along_dim("input"),
+        indexing.topk: _along_dim("input", default=-1),
+        indexing.kthvalue: _along_dim("input"),
+        indexing.gather: _along_dim("input", "index", when=_index_batched),
+        indexing.scatter: _along_dim("input", "index", "src", when=_index_batched),
+        indexing.scatter_add: _along_dim("input", "index", "src", when=_index_batched),
+        indexing.index_select: _index_select,
+        indexing.index_add: _index_add,
+        indexing.index_fill: _index_fill,
+        indexing.take: _take,
+    }
+
+
 def _register():
     from ..ops import reduce, movement, linalg
     from ..ops import nn as nn_ops
@@ -510,12 +878,38 @@ def _register():
             rules[getattr(nn_ops, name)] = _pointwise_loss
     if hasattr(nn_ops, "Linear"):
         rules[nn_ops.Linear] = _linear
-    for module, name, positions in ((nn_ops, "LayerNorm", (0,)), (nn_ops, "Embedding", (1,)),
-                                    (movement, "Clone", (0,)), (movement, "Tril", (0,)),
+    for module, name, positions in ((movement, "Clone", (0,)), (movement, "Tril", (0,)),
                                     (movement, "Triu", (0,))):
         if hasattr(module, name):
             rules[getattr(module, name)] = _leading(*positions)
+    from ..ops import conv
+    rules.update({
+        conv.Windows: _fold_into_batch,
+        conv.WindowsAdjoint: _fold_adjoint,
+        indexing.Gather: _getitem,
+        indexing.IndexSelect: _getitem,
+        indexing.Scatter: _index_put,
+        indexing.ScatterAdd: _index_put,
+        indexing.IndexAdd: _index_put,
+        linalg.Einsum: _einsum,
+        linalg.Diagonal: _single(_diagonal),
+        linalg.DiagEmbed: _single(_diag_embed),
+        movement.Repeat: _single(_repeat),
+        movement.Flip: _single(_flip),
+        movement.Roll: _single(_roll),
+        reduce.SelectByIndex: _single(_select_by_index),
+        reduce.Median: _single(_median),
+        reduce.Std: _dim_arg(1),
+        nn_ops.BinaryCrossEntropyWithLogits: _same_shape_operands(2),
+        nn_ops.BinaryCrossEntropy: _same_shape_operands(2),
+        nn_ops.BatchNorm: _batch_norm,
+        nn_ops.LayerNorm: _layer_norm,
+        nn_ops.Embedding: _embedding,
+        nn_ops.EmbeddingBackward: _embedding_backward,
+    })
     return rules
 
 
+_MedianAlongLastDim = _make_median_along_last_dim()
 RULES = _register()
+FUNCTION_RULES = _register_functions()
