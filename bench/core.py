@@ -9,10 +9,11 @@ forward+backward of a small element-wise op.
 
 import math
 
+from common import best_of, fmt, ratio, table, threads_note, torch_module  # before NumPy
+
 import numpy as np
 
 import gradiente as gr
-from common import best_of, fmt, ratio, table, torch_module
 
 
 def trace_example(lib, dtype):
@@ -64,27 +65,26 @@ def elementwise_op(lib, x):
 
 
 def main():
-    torch = torch_module(threads=1)
+    torch = torch_module()
     rows = []
     for name, fn, floor in (("trace example (lecture 000)", trace_example, trace_example_numpy),
                             ("toy chain, 8 gradients (001)", toy_chain, toy_chain_numpy)):
-        ours = best_of(lambda: fn(gr, gr.float64))
-        theirs = best_of(lambda: fn(torch, torch.float64)) if torch else None
-        bare = best_of(floor)
+        ours, theirs, bare = best_of(lambda: fn(gr, gr.float64),
+                                     (lambda: fn(torch, torch.float64)) if torch else None,
+                                     floor)
         rows.append((name, fmt(ours), fmt(theirs), fmt(bare), ratio(ours, theirs)))
     for n in (1, 1000, 100_000):
         x = gr.randn(n, requires_grad=True)
-        ours = best_of(lambda: elementwise_op(gr, x))
-        theirs = None
-        if torch:
-            xt = torch.randn(n, requires_grad=True)
-            theirs = best_of(lambda: elementwise_op(torch, xt))
+        xt = torch.randn(n, requires_grad=True) if torch else None
         a = np.random.default_rng(0).standard_normal(n).astype(np.float32)
-        bare = best_of(lambda: (np.sum(a * 2.0), np.full_like(a, 2.0)))
+        ours, theirs, bare = best_of(lambda: elementwise_op(gr, x),
+                                     (lambda: elementwise_op(torch, xt)) if torch else None,
+                                     lambda: (np.sum(a * 2.0), np.full_like(a, 2.0)))
         rows.append((f"(x * 2).sum() fwd+bwd, n={n:,}", fmt(ours), fmt(theirs), fmt(bare),
                      ratio(ours, theirs)))
-    table("Value and gradient, microseconds per call (1 thread)",
+    table("Value and gradient, microseconds per call (float64 scalars; n= cases float32)",
           ("case", "gradiente", "PyTorch", "NumPy floor", "gradiente/PyTorch"), rows)
+    print(threads_note())
 
 
 if __name__ == "__main__":

@@ -37,8 +37,12 @@ class Tensor:
     @classmethod
     def _make(cls, array):
         """Wrap an array without copying or checking: the fast path every operation uses."""
-        t = object.__new__(cls)
-        _init(t, array)
+        t = _new(cls)
+        t.array = array  # _init's assignments, inlined: this runs for every operation
+        t._requires_grad = False
+        t.grad = t.grad_fn = t._base = t._hooks = t._tangent = None
+        t._version = [0]
+        t._retains_grad = False
         return t
 
     # ----- autograd attributes ------------------------------------------------------------
@@ -286,6 +290,9 @@ class Tensor:
 
     def __reduce_ex__(self, protocol):
         raise TypeError("Tensors are not pickled; use gradiente.save (safetensors)")
+
+
+_new = object.__new__
 
 
 def _init(t, array):

@@ -106,6 +106,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
         owned = {id(g.array) for g in root_grads}  # arrays that must be copied before storing
         check_anomaly = anomaly.STATE.enabled
 
+        plain_sum = not (create_graph or forward_ad.STATE.level or BATCHING.depth)
         for node in _topological_order(roots):
             g = grads.pop(node, None)
             if g is None:
@@ -123,25 +124,29 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                                    f"gradients, expected {len(parents)} (one per input)")
             if check_anomaly:
                 anomaly.check(node, results)
-            for i, parent in enumerate(parents):
-                gi = results[i]
+            for i, (parent, gi) in enumerate(zip(parents, results)):
                 if parent is None or gi is None:
                     continue
-                if not isinstance(gi, Tensor):
+                if gi.__class__ is not Tensor and not isinstance(gi, Tensor):
                     gi = Tensor._make(np.asarray(gi))
                 if parent.__class__ is Node:
                     shape, dtype = parent.shape, parent.dtype
                 else:
                     shape, dtype = parent.array.shape, parent.array.dtype
-                if gi.array.shape != shape or gi.array.dtype != dtype:
+                array = gi.array
+                # NumPy's dtypes are singletons, so `is` settles the common case cheaply
+                if array.shape != shape or (array.dtype is not dtype and array.dtype != dtype):
                     gi = _validate(node, i, shape, dtype, gi)
                 previous = grads.get(parent)
                 if previous is None:
                     grads[parent] = gi
-                elif create_graph or forward_ad.STATE.level or BATCHING.depth:
-                    grads[parent] = previous + gi  # keeps tangents and batched gradients
+                elif plain_sum:
+                    total = previous.array + gi.array
+                    if total.__class__ is not np.ndarray:  # 0-d sums give NumPy scalars
+                        total = np.asarray(total)
+                    grads[parent] = Tensor._make(total)
                 else:
-                    grads[parent] = Tensor._make(previous.array + gi.array)
+                    grads[parent] = previous + gi  # keeps graphs, tangents and batched gradients
             if not retain_graph:
                 node.release()
 

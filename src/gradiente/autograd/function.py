@@ -17,6 +17,7 @@ Rules use Tensor operations, so when the engine runs them with ``create_graph=Tr
 backward pass is itself recorded and every derivative is differentiable again.
 """
 
+import functools
 import itertools
 
 import numpy as np
@@ -101,7 +102,8 @@ class Node:
 
     def release(self):
         """Free what backward saved (``retain_graph=False``)."""
-        if self._saved is not None or self._output is not None or self.__dict__.keys() - _NODE_KEYS:
+        if (self._saved is not None or self._output is not None
+                or not self.__dict__.keys() <= _NODE_KEYS):
             self.released = True
             self._saved = self._output = None
         self.inputs = None
@@ -164,13 +166,13 @@ class Function:
         ctx.fn = cls
         record = False
         if _GRAD.grad_enabled:
-            for a in args:
-                if isinstance(a, Tensor) and a._requires_grad:
-                    record = cls.differentiable
-                    break
-            if record:
-                ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
-                                              for a in args])
+            if cls.differentiable:
+                for a in args:
+                    if isinstance(a, Tensor) and a._requires_grad:
+                        record = True
+                        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
+                                                      for a in args])
+                        break
             # forward computes values only: a custom forward using Tensor ops records nothing
             _GRAD.grad_enabled = False
             try:
@@ -181,10 +183,10 @@ class Function:
             result = cls.forward(ctx, *args)
         if result.__class__ is not np.ndarray:
             result = result.array if isinstance(result, Tensor) else np.asarray(result)
-        out = Tensor._make(result)
+        out = _make(result)
         if record and result.dtype.kind == "f":
             _record(ctx, args, result, out)
-        if cls.saves_output:
+        if cls.saves_output and (record or _FORWARD_AD.level):
             ctx._output = (result, out._version, 0)
         if _FORWARD_AD.level and cls.differentiable:
             forward_ad.propagate(cls, ctx, args, out)
@@ -193,19 +195,23 @@ class Function:
 
 def _record(ctx, args, result, out):
     """Make ``ctx`` the graph node of ``out``."""
-    ctx.parents = tuple([(a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad
-                         else None for a in args])
+    ctx.parents = tuple([(a.grad_fn or a) if needs else None
+                         for a, needs in zip(args, ctx.needs_input_grad)])
     ctx.shape = result.shape
     ctx.dtype = result.dtype
     ctx.seq = next(_sequence)
     ctx.inputs = args  # what explain/ replays to show each step's value
-    if ctx._saved is not None:
+    saved = ctx._saved
+    if saved is not None:
         ctx._saved_versions = tuple([t._version[0] if isinstance(t, Tensor) else None
-                                     for t in ctx._saved])
+                                     for t in saved])
     out.grad_fn = ctx
     out._requires_grad = True
     if anomaly.STATE.enabled:
         ctx.created_at = anomaly.creation_stack()
+
+
+_make = Tensor._make
 
 
 class _Batching:
@@ -214,6 +220,19 @@ class _Batching:
 
 
 BATCHING = _Batching()
+
+
+def batch_rule(fn):
+    """Mark a public function that reads values directly (argmax, sort, an index's entries):
+    under vmap a call with batched arguments runs its batch rule (gradiente.func) instead."""
+    @functools.wraps(fn)
+    def dispatching(*args, **kwargs):
+        if BATCHING.depth:
+            out = BATCHING.dispatch(dispatching, args, kwargs)
+            if out is not NotImplemented:
+                return out
+        return fn(*args, **kwargs)
+    return dispatching
 _GRAD = STATE
 _FORWARD_AD = forward_ad.STATE
 
