@@ -9,6 +9,7 @@ import numpy as np
 from tests.ops.spec import OpSpec
 
 WINDOWS = ("Windows", "WindowsAdjoint")
+MAX_POOL = WINDOWS + ("PickWindow", "PickWindowAdjoint")
 
 
 def _distinct(rng, shapes):
@@ -50,9 +51,9 @@ SPECS = [
     _conv("conv_transpose1d", lambda lib, x, w: lib.conv_transpose1d(x, w, stride=3),
           [((2, 2, 4), (2, 3, 2))]),
     OpSpec("max_pool2d", lambda lib, x: _f(lib).max_pool2d(x, 3, stride=2, padding=1),
-           [((2, 2, 5, 6),)], make_inputs=_distinct, covers=WINDOWS),
+           [((2, 2, 5, 6),)], make_inputs=_distinct, covers=MAX_POOL),
     OpSpec("max_pool1d", lambda lib, x: _f(lib).max_pool1d(x, 2), [((2, 3, 6),)],
-           make_inputs=_distinct, covers=WINDOWS),
+           make_inputs=_distinct, covers=MAX_POOL),
     OpSpec("avg_pool2d", lambda lib, x: _f(lib).avg_pool2d(x, 3, 2, 1), [((2, 2, 5, 6),)],
            covers=WINDOWS),
     OpSpec("avg_pool2d_no_pad_count",

@@ -1,12 +1,14 @@
 """Convolutions and pooling: sliding windows plus one matrix product.
 
-Everything here is built on one linear primitive, ``Windows`` (im2col): it copies every
-kernel-sized patch of the zero-padded input into a row, channels first within the row, so
+Everything here is built on one linear primitive, ``Windows`` (im2col): for every kernel
+offset k it copies the input shifted by k, so ``cols[n, c, k, o]`` is the input value that
+kernel position k sees at output position o (shape (N, C, K, *out)). Then
 
-- a convolution is one matrix product of those rows with the flattened kernels,
-- a pooling is a max or a mean over each row's kernel positions.
+- a convolution is one matrix product of the flattened kernels (O, C·K) with the columns
+  (N, C·K, L), batched over N,
+- a pooling is a max or a mean over the K axis.
 
-Its adjoint, ``WindowsAdjoint`` (col2im), adds every row back where its patch came from.
+Its adjoint, ``WindowsAdjoint`` (col2im), adds every column back where it came from.
 Each is the other's backward, so convolutions and pooling have derivatives of every order;
 the only Python loop is over kernel offsets (9 for a 3×3 kernel), never over pixels or
 examples.
@@ -17,10 +19,10 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, batch_rule
 from ..tensor import Tensor
-from .indexing import index_select, take_along_dim
-from .movement import movedim, pad as pad_tensor
+from .indexing import index_select
+from .movement import pad as pad_tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
            "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
@@ -40,28 +42,55 @@ def _window_geometry(op, spatial, kernel, stride, padding, dilation):
     return tuple(out)
 
 
+def _offsets(kernel, stride, dilation, out_size):
+    """(k, index) for each kernel offset: the slices of the padded input that offset sees."""
+    for k, offset in enumerate(itertools.product(*(range(n) for n in kernel))):
+        yield k, (slice(None), slice(None)) + tuple(
+            slice(o * d, o * d + s * (n - 1) + 1, s)
+            for o, d, s, n in zip(offset, dilation, stride, out_size))
+
+
+def _tiles(spatial, kernel, stride, dilation):
+    """Whether the windows cover the input exactly once, side by side (2×2 pooling)."""
+    return all(k == s and d == 1 and n % k == 0
+               for n, k, s, d in zip(spatial, kernel, stride, dilation))
+
+
+def _interleave(out_size, kernel):
+    return tuple(n for pair in zip(out_size, kernel) for n in pair)
+
+
+def _tile_axes(a, nd, to_windows):
+    """Reorder (N, C, o1, k1, o2, k2, ...) to (N, C, k1, k2, ..., o1, o2, ...) or back."""
+    tiled = [2 + 2 * i for i in range(nd)]  # the o axes in the interleaved layout
+    order = [0, 1] + [t + 1 for t in tiled] + tiled
+    if not to_windows:
+        order = list(np.argsort(order))
+    return np.ascontiguousarray(a.transpose(order))
+
+
 class Windows(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, pad_value):
-        """out[n, o..., c·K + k] = x_padded[n, c, o·stride + k·dilation]  (im2col)"""
+        """out[n, c, k, o...] = x_padded[n, c, o·stride + offset_k·dilation]  (im2col)"""
         a = x.array
-        batch, channels, spatial = a.shape[0], a.shape[1], a.shape[2:]
         ctx.geometry = (a.shape, kernel, stride, padding, dilation)
-        out_size = _window_geometry("windows", spatial, kernel, stride, padding, dilation)
+        out_size = _window_geometry("windows", a.shape[2:], kernel, stride, padding, dilation)
         if any(padding):
             widths = ((0, 0), (0, 0)) + tuple((p, p) for p in padding)
             a = np.pad(a, widths, constant_values=pad_value)
-        sn, sc, *ss = a.strides
-        view = np.lib.stride_tricks.as_strided(
-            a, shape=(batch, *out_size, channels, *kernel),
-            strides=(sn, *(s * st for s, st in zip(ss, stride)), sc,
-                     *(s * d for s, d in zip(ss, dilation))),
-            writeable=False)
-        return view.reshape(batch, *out_size, channels * math.prod(kernel))
+        if _tiles(a.shape[2:], kernel, stride, dilation):  # windows tile the input exactly
+            return _tile_axes(a.reshape(a.shape[:2] + _interleave(out_size, kernel)), len(kernel),
+                              to_windows=True).reshape(a.shape[:2] + (-1,) + out_size)
+        # one block copy per kernel offset: far faster than gathering through a strided view
+        out = np.empty(a.shape[:2] + (math.prod(kernel),) + out_size, dtype=a.dtype)
+        for k, index in _offsets(kernel, stride, dilation, out_size):
+            out[:, :, k] = a[index]
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        """dx = col2im(g): every row added back where its patch came from"""
+        """dx = col2im(g): every column added back where it came from"""
         return WindowsAdjoint.apply(g, *ctx.geometry), None, None, None, None, None
 
     @staticmethod
@@ -72,22 +101,20 @@ class Windows(Function):
 class WindowsAdjoint(Function):
     @staticmethod
     def forward(ctx, cols, shape, kernel, stride, padding, dilation):
-        """out = col2im(cols), the adjoint of Windows"""
+        """out = col2im(cols), the adjoint of Windows: (N, C, K, *out) -> shape"""
         ctx.geometry = (kernel, stride, padding, dilation)
         ctx.target_shape = shape
         c = cols.array
-        batch, channels, spatial = shape[0], shape[1], shape[2:]
-        out_size = c.shape[1:-1]
-        patches = c.reshape(batch, *out_size, channels, *kernel)
-        nd = len(spatial)
-        patches = np.moveaxis(patches, 1 + nd, 1)  # (N, C, out..., k...)
-        padded = np.zeros((batch, channels) + tuple(n + 2 * p for n, p in zip(spatial, padding)),
+        if not any(padding) and _tiles(shape[2:], kernel, stride, dilation):
+            out_size = c.shape[3:]
+            tiles = _tile_axes(c.reshape(c.shape[:2] + tuple(kernel) + out_size), len(kernel),
+                               to_windows=False)
+            return tiles.reshape(shape)
+        padded = np.zeros(tuple(shape[:2]) + tuple(n + 2 * p for n, p in zip(shape[2:], padding)),
                           dtype=c.dtype)
-        for offset in itertools.product(*(range(k) for k in kernel)):
-            target = tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
-                           for o, d, s, n in zip(offset, dilation, stride, out_size))
-            padded[(slice(None), slice(None)) + target] += patches[(Ellipsis,) + offset]
-        crop = tuple(slice(p, p + n) for p, n in zip(padding, spatial))
+        for k, index in _offsets(kernel, stride, dilation, c.shape[3:]):
+            padded[index] += c[:, :, k]
+        crop = tuple(slice(p, p + n) for p, n in zip(padding, shape[2:]))
         return padded[(slice(None), slice(None)) + crop]
 
     @staticmethod
@@ -100,6 +127,55 @@ class WindowsAdjoint(Function):
         return WindowsAdjoint.apply(dcols, ctx.target_shape, *ctx.geometry)
 
 
+class PickWindow(Function):
+    @staticmethod
+    def forward(ctx, cols, choice):
+        """out[n, c, o] = cols[n, c, choice[n, c, o], o]: one element of each window (max pool)"""
+        ctx.choice, ctx.shape_in = choice, cols.array.shape
+        return np.take_along_axis(cols.array, choice[:, :, None], axis=2)[:, :, 0]
+
+    @staticmethod
+    def backward(ctx, g):
+        """dcols = g put back at the chosen positions, zeros elsewhere"""
+        return PickWindowAdjoint.apply(g, ctx.choice, ctx.shape_in), None
+
+    @staticmethod
+    def jvp(ctx, dcols, _):
+        return PickWindow.apply(dcols, ctx.choice)
+
+
+class PickWindowAdjoint(Function):
+    @staticmethod
+    def forward(ctx, values, choice, shape):
+        """out = zeros(shape) with values at the chosen positions, the adjoint of PickWindow"""
+        ctx.choice, ctx.shape_out = choice, shape
+        out = np.zeros(shape, dtype=values.array.dtype)
+        # one position per window, so a plain write (no accumulation) is exact
+        np.put_along_axis(out, choice[:, :, None], values.array[:, :, None], axis=2)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        """dvalues = g at the chosen positions"""
+        return PickWindow.apply(g, ctx.choice), None, None
+
+    @staticmethod
+    def jvp(ctx, dvalues, *_):
+        return PickWindowAdjoint.apply(dvalues, ctx.choice, ctx.shape_out)
+
+
+def _first_max(cols):
+    """Index along axis 2 of the first maximum (PyTorch's choice on ties), one pass per
+    kernel offset: faster than np.argmax along a middle axis."""
+    best = np.zeros(cols.shape[:2] + cols.shape[3:], dtype=np.int64)
+    value = cols[:, :, 0].copy()
+    for k in range(1, cols.shape[2]):
+        better = cols[:, :, k] > value
+        best[better] = k
+        np.maximum(value, cols[:, :, k], out=value)
+    return best
+
+
 def _tuple(op, name, value, nd):
     if isinstance(value, int):
         return (value,) * nd
@@ -110,7 +186,7 @@ def _tuple(op, name, value, nd):
 
 
 def windows(input, kernel_size, stride=1, padding=0, dilation=1, pad_value=0.0):
-    """Every kernel-sized patch of ``input`` (N, C, *spatial) as rows: (N, *out, C·K)."""
+    """Every kernel-sized patch of ``input`` (N, C, *spatial) as columns: (N, C, K, *out)."""
     nd = input.ndim - 2
     kernel = _tuple("windows", "kernel_size", kernel_size, nd)
     return Windows.apply(input, kernel, _tuple("windows", "stride", stride, nd),
@@ -143,16 +219,16 @@ def _convolution(op, nd, input, weight, bias, stride, padding, dilation, groups)
     dilation = _tuple(op, "dilation", dilation, nd)
     input, padding = _resolve_padding(op, input, padding, kernel, stride, dilation, nd)
     cols = Windows.apply(input, tuple(kernel), stride, padding, dilation, 0.0)
-    out_size = cols.shape[1:-1]
-    if groups == 1:
-        out = cols.reshape(-1, cols.shape[-1]) @ weight.reshape(out_channels, -1).T
-    else:  # one batched product over groups: (g, N·L, C/g·K) @ (g, C/g·K, O/g)
-        per_group = cols.reshape(-1, groups, group_channels * math.prod(kernel)).transpose(0, 1)
-        kernels = weight.reshape(groups, out_channels // groups, -1).transpose(1, 2)
-        out = (per_group @ kernels).transpose(0, 1).reshape(-1, out_channels)
+    out_size = tuple(cols.shape[3:])
+    columns = math.prod(out_size)
+    if groups == 1:  # (O, C·K) @ (N, C·K, L): one product per example, no transposes
+        out = weight.reshape(out_channels, -1) @ cols.reshape(batch, -1, columns)
+    else:  # (g, O/g, C/g·K) @ (N, g, C/g·K, L)
+        kernels = weight.reshape(groups, out_channels // groups, -1)
+        out = kernels @ cols.reshape(batch, groups, -1, columns)
     if bias is not None:
-        out = out + bias
-    out = movedim(out.reshape(batch, *out_size, out_channels), -1, 1)
+        out = out.reshape(batch, out_channels, columns) + bias.reshape(out_channels, 1)
+    out = out.reshape((batch, out_channels) + out_size)
     return out.squeeze(0) if unbatched else out
 
 
@@ -206,16 +282,16 @@ def _transposed(op, nd, input, weight, bias, stride, padding, output_padding, gr
     output_padding = _tuple(op, "output_padding", output_padding, nd)
     out_spatial = tuple((n - 1) * s - 2 * p + d * (k - 1) + op_ + 1 for n, s, p, d, k, op_
                         in zip(spatial, stride, padding, dilation, kernel, output_padding))
-    rows = movedim(input, 1, -1).reshape(-1, channels)
-    if groups == 1:
-        cols = rows @ weight.reshape(channels, -1)
-    else:
-        per_group = rows.reshape(-1, groups, channels // groups).transpose(0, 1)
-        kernels = weight.reshape(groups, channels // groups, -1)
-        cols = (per_group @ kernels).transpose(0, 1).reshape(rows.shape[0], -1)
-    cols = cols.reshape(batch, *spatial, group_out * groups * math.prod(kernel))
-    shape = (batch, group_out * groups) + out_spatial
-    out = WindowsAdjoint.apply(cols, shape, kernel, stride, padding, dilation)
+    rows = input.reshape(batch, channels, -1)  # (N, C_in, L)
+    if groups == 1:  # (O·K, C_in) @ (N, C_in, L)
+        cols = weight.reshape(channels, -1).mT @ rows
+    else:  # (g, O/g·K, C_in/g) @ (N, g, C_in/g, L)
+        kernels = weight.reshape(groups, channels // groups, -1).mT
+        cols = kernels @ rows.reshape(batch, groups, channels // groups, -1)
+    out_channels = group_out * groups
+    cols = cols.reshape((batch, out_channels, math.prod(kernel)) + spatial)
+    out = WindowsAdjoint.apply(cols, (batch, out_channels) + out_spatial, kernel, stride,
+                               padding, dilation)
     if bias is not None:
         out = out + bias.reshape((-1,) + (1,) * nd)
     return out.squeeze(0) if unbatched else out
@@ -244,8 +320,6 @@ def _pool_windows(op, nd, input, kernel_size, stride, padding, dilation, pad_val
                            f"{padding} and kernel_size {kernel}")
     dilation = _tuple(op, "dilation", dilation, nd)
     cols = Windows.apply(input, kernel, stride, padding, dilation, pad_value)
-    channels = input.shape[1]
-    cols = cols.reshape(*cols.shape[:-1], channels, math.prod(kernel))
     return cols, unbatched, (input.shape, kernel, stride, padding, dilation)
 
 
@@ -256,39 +330,39 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
     cols, unbatched, geometry = _pool_windows(op, nd, input, kernel_size, stride, padding,
                                               dilation, -np.inf)
     # the gradient goes to the first maximum of each window, as in PyTorch
-    best = Tensor._make(np.argmax(cols.array, axis=-1)[..., None])
-    out = movedim(take_along_dim(cols, best, dim=-1).squeeze(-1), -1, 1)
+    best = _first_max(cols.array)
+    out = PickWindow.apply(cols, best)
     if unbatched:
         out = out.squeeze(0)
     if not return_indices:
         return out
-    indices = _flat_input_indices(best.array[..., 0], geometry)
-    indices = Tensor._make(np.moveaxis(indices, -1, 1))
+    indices = Tensor._make(_flat_input_indices(best, geometry))
     return out, (indices.squeeze(0) if unbatched else indices)
 
 
 def _flat_input_indices(offsets, geometry):
     """PyTorch's max-pool indices: the flat position in each input plane of every maximum."""
     shape, kernel, stride, padding, dilation = geometry
-    spatial = shape[2:]
-    out_size = offsets.shape[1:-1]
+    out_size = offsets.shape[2:]
     kernel_pos = np.unravel_index(offsets, kernel)
     flat = np.zeros(offsets.shape, dtype=np.int64)
     for axis, (k_pos, s, p, d, n) in enumerate(zip(kernel_pos, stride, padding, dilation,
-                                                    spatial)):
+                                                    shape[2:])):
         grid_shape = [1] * offsets.ndim
-        grid_shape[1 + axis] = out_size[axis]
+        grid_shape[2 + axis] = out_size[axis]
         origin = (np.arange(out_size[axis]) * s - p).reshape(grid_shape)
         flat = flat * n + origin + k_pos * d
     return flat
 
 
+@batch_rule
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     return _max_pool("max_pool1d", 1, input, kernel_size, stride, padding, dilation, ceil_mode,
                      return_indices)
 
 
+@batch_rule
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """The maximum of each window (stride defaults to the kernel size); padding is -inf."""
@@ -304,14 +378,13 @@ def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_incl
                                               0.0)
     kernel = geometry[1]
     if divisor_override:
-        out = cols.sum(-1) / divisor_override
+        out = cols.sum(2) / divisor_override
     elif count_include_pad or not any(geometry[3]):
-        out = cols.mean(-1)
+        out = cols.mean(2)
     else:  # divide by the number of real (not padding) elements in each window
         ones = Tensor._make(np.ones((1, 1) + tuple(geometry[0][2:]), dtype=cols.array.dtype))
-        counts = Windows.apply(ones, kernel, *geometry[2:], 0.0).array.sum(-1, keepdims=True)
-        out = cols.sum(-1) / Tensor._make(counts)
-    out = movedim(out, -1, 1)
+        counts = Windows.apply(ones, kernel, *geometry[2:], 0.0).array.sum(2)
+        out = cols.sum(2) / Tensor._make(counts)
     return out.squeeze(0) if unbatched else out
 
 
@@ -362,7 +435,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"unfold: expected a 4-D input (N, C, H, W), got shape "
                            f"{tuple(input.shape)}")
     cols = windows(input, kernel_size, stride, padding, dilation)
-    return cols.reshape(cols.shape[0], -1, cols.shape[-1]).transpose(1, 2)
+    return cols.reshape(cols.shape[0], cols.shape[1] * cols.shape[2], -1)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -378,7 +451,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError(f"fold: input of shape {tuple(input.shape)} does not match kernel "
                            f"{kernel} and output_size {output_size} ({math.prod(out_size)} "
                            f"blocks expected)")
-    cols = input.transpose(1, 2).reshape(batch, *out_size, rows)
+    cols = input.reshape((batch, channels, math.prod(kernel)) + out_size)
     return WindowsAdjoint.apply(cols, (batch, channels) + output_size, kernel, stride, padding,
                                 dilation)
 
