@@ -61,5 +61,21 @@ def set_rng_state(state):
     default_generator.set_state(state)
 
 
+class _VmapRandomness:
+    """Set by ``gradiente.func.vmap`` while it runs: its ``handler`` refuses random draws
+    (``randomness='error'``) or makes them one per example (``'different'``)."""
+    handler = None
+
+
+VMAP = _VmapRandomness()
+
+
 def rng_of(generator):
-    return (generator or default_generator).rng
+    rng = (generator or default_generator).rng
+    return rng if VMAP.handler is None else VMAP.handler.rng(rng)
+
+
+def drawn(tensor):
+    """``tensor``, made of draws from ``rng_of``: batched per example under
+    ``vmap(randomness='different')``."""
+    return tensor if VMAP.handler is None else VMAP.handler.batched(tensor)

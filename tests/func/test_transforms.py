@@ -107,10 +107,11 @@ def test_vjp_tuple_outputs_and_aux():
 
 def test_jvp_tuple_outputs_aux_and_zero_tangent_for_constant_outputs():
     f = lambda x, y: ((x * y, gr.ones(2)), {"note": 1})  # noqa: E731
-    (p, t), aux = jvp(f, (t64([1.0, 2.0]), t64([3.0, 4.0])),
-                      (t64([1.0, 0.0]), t64([0.0, 1.0])), has_aux=True)[1:], None
-    np.testing.assert_allclose(p[0].array, [3.0, 2.0])  # dx * y + x * dy
-    np.testing.assert_allclose(p[1].array, [0.0, 0.0])
+    _, tangents, aux = jvp(f, (t64([1.0, 2.0]), t64([3.0, 4.0])),
+                           (t64([1.0, 0.0]), t64([0.0, 1.0])), has_aux=True)
+    np.testing.assert_allclose(tangents[0].array, [3.0, 2.0])  # dx * y + x * dy
+    np.testing.assert_allclose(tangents[1].array, [0.0, 0.0])
+    assert aux == {"note": 1}
 
 
 def test_linearize_matches_jvp():

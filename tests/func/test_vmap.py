@@ -6,7 +6,7 @@ import pytest
 import gradiente as gr
 from gradiente.func import vmap, grad, jacrev, jvp
 from gradiente.func import _batching
-from tests.helpers import requires_torch, HAS_TORCH
+from tests.helpers import HAS_TORCH
 
 if HAS_TORCH:
     import torch
@@ -130,3 +130,77 @@ def test_errors():
     with pytest.raises(RuntimeError, match="vmap: Twice has no batch rule"):
         vmap(Twice.apply)(x)
     np.testing.assert_allclose(Twice.apply(x).array, 2 * x.array)  # fine outside vmap
+
+
+# ----- randomness, chunk_size, out_dims=None --------------------------------------------------
+
+def test_random_functions_raise_by_default():
+    x = t64(np.zeros((4, 3)))
+    for draw in (lambda r: r + gr.randn(3), lambda r: gr.rand_like(r),
+                 lambda r: gr.nn.functional.dropout(r, 0.5)):
+        with pytest.raises(RuntimeError, match="vmap: called random operation while in "
+                                               "randomness error mode"):
+            vmap(draw)(x)
+    # no draw, no error: dropout off, and random calls outside vmap
+    np.testing.assert_array_equal(vmap(lambda r: gr.nn.functional.dropout(r, 0.5,
+                                                                           training=False))(x)
+                                  .array, x.array)
+    assert gr.randn(2).shape == (2,)
+
+
+def test_randomness_same_shares_one_draw():
+    x = t64(np.arange(12.0).reshape(4, 3))
+    gr.manual_seed(1)
+    out = vmap(lambda r: r + gr.randn(3, dtype=gr.float64), randomness="same")(x)
+    gr.manual_seed(1)
+    noise = gr.randn(3, dtype=gr.float64)
+    np.testing.assert_array_equal(out.array, x.array + noise.array)
+
+
+def test_randomness_different_draws_per_example():
+    x = t64(np.zeros((4, 3)))
+    gr.manual_seed(1)
+    out = vmap(lambda r: r + gr.randn(3, dtype=gr.float64), randomness="different")(x)
+    gr.manual_seed(1)
+    np.testing.assert_array_equal(out.array, gr.randn(4, 3, dtype=gr.float64).array)
+    assert len({tuple(row) for row in out.array}) == 4
+    # dropout: each example its own mask, scaled by 1 / (1 - p)
+    masks = vmap(lambda r: gr.nn.functional.dropout(r + 1, 0.5), randomness="different")(
+        t64(np.zeros((64, 8))))
+    assert set(np.unique(masks.array)) <= {0.0, 2.0}
+    assert len({tuple(row) for row in masks.array}) > 32
+    # nested: 'different' inside 'same' draws per inner example, shared by the outer ones
+    y = t64(np.zeros((2, 3)))
+    nested = vmap(lambda a: vmap(lambda b: b + gr.rand(3), randomness="different")(a),
+                  randomness="same")(t64(np.zeros((5, 2, 3))))
+    assert nested.shape == (5, 2, 3)
+    np.testing.assert_array_equal(nested.array, np.broadcast_to(nested.array[:1], (5, 2, 3)))
+    assert len(np.unique(nested.array[0])) == 6
+    with pytest.raises(RuntimeError, match="randomness='different' is not supported"):
+        vmap(lambda r: r + gr.randperm(3), randomness="different")(y)
+
+
+def test_chunk_size_gives_the_same_result(rng):
+    x, w = t64(rng.normal(size=(7, 4))), t64(rng.normal(size=(4, 2)))
+    f = lambda x, w: (gr.tanh(x @ w), (x * x).sum())  # noqa: E731
+    whole = vmap(f, in_dims=(0, None))(x, w)
+    for chunk in (1, 3, 7, 100):
+        parts = vmap(f, in_dims=(0, None), chunk_size=chunk)(x, w)
+        for a, b in zip(parts, whole):  # a GEMM's rounding may depend on the batch size
+            np.testing.assert_allclose(a.array, b.array, rtol=0, atol=1e-15)
+    out = vmap(f, in_dims=(1, None), out_dims=(1, 0), chunk_size=3)(x.T, w)
+    np.testing.assert_allclose(out[0].array, whole[0].array.T, rtol=0, atol=1e-15)
+    per_example = vmap(grad(lambda x, w: (x @ w).sum(), argnums=1), in_dims=(0, None),
+                       chunk_size=2)(x, w)
+    np.testing.assert_allclose(per_example.array, x.array[:, :, None] * np.ones((7, 4, 2)))
+    with pytest.raises(ValueError, match="chunk_size should be None or greater than 0"):
+        vmap(gr.sin, chunk_size=0)
+
+
+def test_out_dims_none_for_unbatched_outputs(rng):
+    x, w = t64(rng.normal(size=(3, 4))), t64(rng.normal(size=(4,)))
+    rows, weight = vmap(lambda r, w: (r * w, w * 2), in_dims=(0, None), out_dims=(0, None))(x, w)
+    assert rows.shape == (3, 4) and weight.shape == (4,)
+    np.testing.assert_array_equal(weight.array, 2 * w.array)
+    with pytest.raises(ValueError, match="out_dims is None for it"):
+        vmap(lambda r: r * 2, out_dims=None)(x)

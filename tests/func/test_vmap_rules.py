@@ -80,6 +80,32 @@ def test_every_operation_has_a_batch_rule():
     assert not missing, f"operations without a batch rule: {missing}"
 
 
+def test_every_function_marked_batch_rule_has_one():
+    import gradiente.ops as ops
+    marked = [fn for module in ops.FAMILIES for fn in vars(module).values()
+              if callable(fn) and getattr(fn, "__wrapped__", None) is not None
+              and getattr(fn, "__code__", None) is not None
+              and fn.__code__.co_name == "dispatching"]
+    assert len(marked) >= 16
+    assert all(fn in _batching.FUNCTION_RULES for fn in marked)
+
+
+def test_scalar_examples_through_function_rules(rng):
+    x, i = normal(rng, B), integers(rng, 1, B)
+    check(lambda x, i: (x.argmax(), x.argmax(0), x.sort(), x.topk(1, 0), x.max(0, True),
+                        x.gather(0, i), x.kthvalue(1)), x, i)
+
+
+def test_pick_window_directly(rng):
+    from gradiente.ops import conv
+    if not hasattr(conv, "PickWindow"):
+        pytest.skip("max pooling does not use PickWindow")
+    cols, choice = normal(rng, B, 2, 3, 4, 5, 5), rng.integers(0, 4, size=(2, 3, 5, 5))
+    check(lambda c: conv.PickWindow.apply(c, choice), cols)
+    values = normal(rng, B, 2, 3, 5, 5)
+    check(lambda v: conv.PickWindowAdjoint.apply(v, choice, (2, 3, 4, 5, 5)), values)
+
+
 def test_the_enumeration_finds_the_operations():
     names = {cls.__name__ for _, cls in _operation_classes()}
     assert {"Windows", "WindowsAdjoint", "Einsum", "GetItem", "BatchNorm", "Sum"} <= names
@@ -210,3 +236,36 @@ def test_jvp_under_vmap_through_new_rules(rng):
         return gr.einsum("ncij->c", y.flip(-1).roll(1, -2)).sort().values
 
     check(lambda x, v: jvp(f, (x,), (v,))[1], xs, vs)
+
+
+# ----- per-example gradients of a small CNN ---------------------------------------------------
+
+def cnn_loss(lib, functional):
+    def loss(params, x, y):
+        h = functional.relu(functional.conv2d(x[None], params["conv"], params["conv_bias"],
+                                              padding=1))
+        h = functional.max_pool2d(h, 2)
+        logits = functional.linear(h.flatten(1), params["fc"], params["fc_bias"])
+        return functional.cross_entropy(logits, y[None])
+    return loss
+
+
+def test_per_example_gradients_of_a_cnn(rng):
+    shapes = {"conv": (4, 2, 3, 3), "conv_bias": (4,), "fc": (3, 4 * 3 * 3), "fc_bias": (3,)}
+    params = {name: normal(rng, *shape) for name, shape in shapes.items()}
+    xs, ys = normal(rng, 5, 2, 6, 6), integers(rng, 3, 5)
+    loss = cnn_loss(gr, F)
+    per_example = vmap(grad(loss), in_dims=(None, 0, 0))(params, xs, ys)
+    for i in range(5):
+        single = grad(loss)(params, xs[i], ys[i])
+        for name in shapes:
+            np.testing.assert_allclose(per_example[name][i].array, single[name].array,
+                                       rtol=0, atol=1e-13)
+    if HAS_TORCH:
+        tloss = cnn_loss(torch, torch.nn.functional)
+        expected = torch.func.vmap(torch.func.grad(tloss), in_dims=(None, 0, 0))(
+            {name: torch.tensor(p.array) for name, p in params.items()},
+            torch.tensor(xs.array), torch.tensor(ys.array))
+        for name in shapes:
+            np.testing.assert_allclose(per_example[name].array, expected[name].numpy(),
+                                       rtol=0, atol=1e-13)

@@ -21,6 +21,7 @@ import sys
 
 import numpy as np
 
+from .. import random
 from ..autograd import forward_ad
 from ..autograd.function import BATCHING
 from ..tensor import Tensor, _init, _check_dim
@@ -122,19 +123,76 @@ def merge(a, b):
 
 # ----- levels: open, close, move batch dims in and out ----------------------------------------
 
-def push(size):
+def push(size, randomness="error"):
     level = next(_next_level)
     _SIZES[level] = size
+    _RANDOMNESS[level] = randomness
     ACTIVE.append(level)
     BATCHING.depth = len(ACTIVE)
     BATCHING.dispatch = dispatch
+    random.VMAP.handler = RANDOM_DRAWS
     return level
 
 
 def pop(level):
     ACTIVE.remove(level)
-    del _SIZES[level]
+    del _SIZES[level], _RANDOMNESS[level]
     BATCHING.depth = len(ACTIVE)
+    if not ACTIVE:
+        random.VMAP.handler = None
+
+
+# ----- random draws: gradiente.random's hook --------------------------------------------------
+
+_RANDOMNESS = {}  # level -> vmap's randomness: 'error', 'same' or 'different'
+
+
+class _RandomDraws:
+    """Draws under vmap: refused at an 'error' level, one per example at 'different' levels
+    (their batch dims in front), shared across 'same' levels."""
+
+    @staticmethod
+    def levels():
+        return tuple(lv for lv in ACTIVE if _RANDOMNESS[lv] == "different")
+
+    def rng(self, rng):
+        if "error" in _RANDOMNESS.values():
+            raise RuntimeError("vmap: called random operation while in randomness error mode. "
+                               "Please either use the 'same' or 'different' randomness flags "
+                               "on vmap or perform the randomness operation out of vmap")
+        levels = self.levels()
+        return _PerExampleRng(rng, _batch_sizes(levels)) if levels else rng
+
+    def batched(self, tensor):
+        return wrap(tensor, self.levels())
+
+
+def _shape(size):
+    return () if size is None else (size,) if isinstance(size, int) else tuple(size)
+
+
+class _PerExampleRng:
+    """A NumPy generator whose draws have the batch dims of the 'different' levels in front."""
+
+    def __init__(self, rng, sizes):
+        self._rng, self._sizes = rng, sizes
+
+    def random(self, size=None, dtype=np.float64):
+        return self._rng.random(self._sizes + _shape(size), dtype=dtype)
+
+    def standard_normal(self, size=None):
+        return self._rng.standard_normal(self._sizes + _shape(size))
+
+    def integers(self, low, high=None, size=None):
+        return self._rng.integers(low, high, self._sizes + _shape(size))
+
+    def __getattr__(self, name):
+        raise RuntimeError(f"vmap: randomness='different' is not supported by this random "
+                           f"function (it draws with {name}); use randomness='same' or call it "
+                           f"outside vmap")
+
+
+RANDOM_DRAWS = _RandomDraws()
 
 
 def add_level(t, dim, level):
@@ -503,6 +561,21 @@ def _fold_adjoint(cls, args, levels):
     return wrap(out.reshape(batch + tuple(shape)), levels)
 
 
+def _fold_picked(cls, args, levels):
+    """PickWindow and its adjoint: the batch dims join N, in the values and in the (plain,
+    per-example) choice of window positions, and in the target shape if there is one."""
+    _only_batched(cls, args, (0,))
+    x, choice, *shape = args
+    nb, value = len(levels), args[0].value
+    batch = tuple(value.shape[:nb])
+    folded = value.reshape((-1,) + tuple(value.shape[nb + 1:]))
+    choice = np.broadcast_to(choice, batch + choice.shape).reshape((-1,) + choice.shape[1:])
+    if shape:
+        shape = [(folded.shape[0],) + tuple(shape[0][1:])]
+    out = cls.apply(folded, choice, *shape)
+    return wrap(out.reshape(batch + (-1,) + tuple(out.shape[1:])), levels)
+
+
 def _einsum(cls, args, levels):
     """One fresh letter per batch level, in front of each batched operand and of the output."""
     from ..ops.linalg import _parse_einsum
@@ -822,9 +895,32 @@ def _take(fn, arguments, levels):
     return wrap(gather(flat, len(levels), positions).reshape(batch + tuple(index.shape)), levels)
 
 
+def _pooling(nd):
+    """Pooling that picks values (max_pool): the batch dims join the pooling's own batch dim N
+    (or become it, for examples without one)."""
+    def rule(fn, arguments, levels):
+        x = arguments["input"]
+        nb, batch = len(levels), _batch_sizes(levels)
+        value = physical(materialize(x, levels))
+        lead = nb + 1 if x.ndim == nd + 2 else nb
+        arguments["input"] = value.reshape((-1,) + tuple(value.shape[lead:]))
+        out = fn(**arguments)
+        kept = tuple(value.shape[nb:lead])
+        return _rewrapped(_unfolded(out, batch + kept), levels)
+    return rule
+
+
+def _unfolded(out, lead):
+    if isinstance(out, Tensor):
+        return out.reshape(lead + tuple(out.shape[1:]))
+    return type(out)(_unfolded(o, lead) for o in out)
+
+
 def _register_functions():
-    from ..ops import reduce, indexing
+    from ..ops import reduce, indexing, conv
     return {
+        conv.max_pool1d: _pooling(1),
+        conv.max_pool2d: _pooling(2),
         reduce.argmax: _arg_extreme,
         reduce.argmin: _arg_extreme,
         reduce.max: _along_dim("input", when=lambda a: a["dim"] is not None),
@@ -883,6 +979,9 @@ def _register():
         if hasattr(module, name):
             rules[getattr(module, name)] = _leading(*positions)
     from ..ops import conv
+    for name in ("PickWindow", "PickWindowAdjoint"):
+        if hasattr(conv, name):
+            rules[getattr(conv, name)] = _fold_picked
     rules.update({
         conv.Windows: _fold_into_batch,
         conv.WindowsAdjoint: _fold_adjoint,

@@ -3,6 +3,7 @@
 import functools
 
 from ..tensor import Tensor
+from ..ops.movement import cat
 from . import _batching, _tree
 
 __all__ = ["vmap"]
@@ -13,9 +14,10 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
 
     Each operation runs once on the whole batch by its batch rule (no Python loop over the
     examples); an operation without one raises an error naming it. ``in_dims`` and ``out_dims``
-    are an int, None (not mapped; inputs only), or a tuple / dict matching the arguments or
-    outputs. Random functions called inside draw one value shared by all examples, so only
-    ``randomness='same'``-style code gives per-example results independent of the batch.
+    are an int, None (not mapped), or a tuple / dict matching the arguments or outputs; an
+    output with out_dim None must be the same for every example. Random functions called inside
+    raise (``randomness='error'``), draw once per example (``'different'``) or once for all
+    (``'same'``). ``chunk_size`` runs the batch that many examples at a time, to bound memory.
 
     >>> import gradiente as gr
     >>> x = gr.tensor([[1.0, 2.0], [3.0, 4.0]])
@@ -27,33 +29,59 @@ def vmap(func, in_dims=0, out_dims=0, randomness="error", *, chunk_size=None):
                          f"{randomness!r}")
     if not callable(func):
         raise TypeError(f"vmap: func must be callable, got {type(func).__name__}")
+    if chunk_size is not None and (not isinstance(chunk_size, int) or chunk_size < 1):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got "
+                         f"{chunk_size!r})")
 
     @functools.wraps(func)
     def wrapped(*args, **kwargs):
         dims = _in_dims(in_dims, args)
         leaves, spec = _tree.flatten(list(args))
         size = _batch_size(leaves, dims, in_dims)
-        level = _batching.push(size)
-        try:
-            batched = [x if d is None else _batching.add_level(x, d % x.ndim, level)
-                       for x, d in zip(leaves, dims)]
-            out = func(*_tree.unflatten(spec, batched), **kwargs)
-            out_leaves, out_spec = _tree.flatten(out)
-            placements = _tree.broadcast_prefix(out_dims, out, "vmap: out_dims")
-            results = []
-            for i, (o, d) in enumerate(zip(out_leaves, placements)):
-                if not isinstance(o, Tensor):
-                    raise ValueError(f"vmap: `{_name(func)}` must only return Tensors, got "
-                                     f"type {type(o).__name__} at output {i}")
-                if d is None:
-                    raise ValueError("vmap: out_dims=None is not supported; outputs are "
-                                     "always batched")
-                results.append(_batching.remove_level(o, d, level))
-            return _tree.unflatten(out_spec, results)
-        finally:
-            _batching.pop(level)
+        if chunk_size is None or chunk_size >= size:
+            return _mapped(func, leaves, spec, dims, kwargs, size, out_dims, randomness)
+        chunks = []
+        for start in range(0, size, chunk_size):
+            count = min(chunk_size, size - start)
+            part = [x if d is None else x.narrow(d, start, count) for x, d in zip(leaves, dims)]
+            chunks.append(_mapped(func, part, spec, dims, kwargs, count, out_dims, randomness,
+                                  flat=True))
+        (first, placements, out_spec) = chunks[0]
+        joined = [o if d is None else cat([c[0][i] for c in chunks], d % o.ndim)
+                  for i, (o, d) in enumerate(zip(first, placements))]
+        return _tree.unflatten(out_spec, joined)
 
     return wrapped
+
+
+def _mapped(func, leaves, spec, dims, kwargs, size, out_dims, randomness, flat=False):
+    """``func`` run once on the batch of ``size`` examples in ``leaves``."""
+    level = _batching.push(size, randomness)
+    try:
+        batched = [x if d is None else _batching.add_level(x, d % x.ndim, level)
+                   for x, d in zip(leaves, dims)]
+        out = func(*_tree.unflatten(spec, batched), **kwargs)
+        out_leaves, out_spec = _tree.flatten(out)
+        placements = _tree.broadcast_prefix(out_dims, out, "vmap: out_dims")
+        results = []
+        for i, (o, d) in enumerate(zip(out_leaves, placements)):
+            if not isinstance(o, Tensor):
+                raise ValueError(f"vmap: `{_name(func)}` must only return Tensors, got "
+                                 f"type {type(o).__name__} at output {i}")
+            if d is None:
+                if level in _batching.levels_of(o):
+                    raise ValueError(f"vmap: `{_name(func)}` returns a tensor that depends on "
+                                     f"the mapped inputs at output {i}, but out_dims is None "
+                                     f"for it: only outputs that are the same for every "
+                                     f"example can have out_dim None")
+                results.append(o)
+            else:
+                results.append(_batching.remove_level(o, d, level))
+    finally:
+        _batching.pop(level)
+    if flat:
+        return results, placements, out_spec
+    return _tree.unflatten(out_spec, results)
 
 
 def _name(func):
