@@ -8,7 +8,7 @@ import numpy as np
 
 from . import dtypes
 from .device import device as Device, to_device
-from .random import rng_of
+from .random import drawn, rng_of
 from .tensor import Tensor
 
 __all__ = [
@@ -184,13 +184,13 @@ def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
     array = rng_of(generator).random(_size(size, "rand")).astype(_float_dtype(dtype))
-    return _finish(array, requires_grad)
+    return drawn(_finish(array, requires_grad))
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
     array = rng_of(generator).standard_normal(_size(size, "randn")).astype(_float_dtype(dtype))
-    return _finish(array, requires_grad)
+    return drawn(_finish(array, requires_grad))
 
 
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
@@ -204,7 +204,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
         raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
     np_dtype = np.int64 if dtype is None else dtypes.to_numpy_dtype(dtype)
     array = rng_of(generator).integers(low, high, _size((size,), "randint")).astype(np_dtype)
-    return _finish(array, requires_grad)
+    return drawn(_finish(array, requires_grad))
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
@@ -235,7 +235,7 @@ def normal(mean, std, size=None, *, generator=None, dtype=None, requires_grad=Fa
     if dtype is None:
         dtype = next((x.dtype for x in (mean, std) if isinstance(x, Tensor)), None)
     draws = rng_of(generator).standard_normal(shape) * std_a + mean_a
-    return _finish(np.asarray(draws).astype(_float_dtype(dtype)), requires_grad)
+    return drawn(_finish(np.asarray(draws).astype(_float_dtype(dtype)), requires_grad))
 
 
 def bernoulli(p, *, generator=None):
@@ -244,7 +244,7 @@ def bernoulli(p, *, generator=None):
     if np.any((probs < 0) | (probs > 1)):
         raise RuntimeError("bernoulli: expected all probabilities in [0, 1]")
     draws = rng_of(generator).random(probs.shape) < probs
-    return Tensor._make(draws.astype(probs.dtype))
+    return drawn(Tensor._make(draws.astype(probs.dtype)))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None):

@@ -29,7 +29,7 @@ from ..ops.conv import (  # the convolutions and poolings, in torch's namespace
     max_pool2d,
     unfold,
 )
-from ..random import rng_of
+from ..random import drawn, rng_of
 from ..tensor import Tensor
 
 __all__ = [
@@ -112,7 +112,7 @@ def _dropout(op, input, p, training, inplace, mask_shape):
         draws = rng_of(None).random(mask_shape, dtype=np.float32 if a.dtype == np.float32
                                     else np.float64)
         mask = (draws >= p).astype(a.dtype) * a.dtype.type(1.0 / (1.0 - p))
-    out = input * Tensor._make(mask)
+    out = input * drawn(Tensor._make(mask))
     return _write_inplace(input, out, f"{op}_") if inplace else out
 
 

@@ -13,7 +13,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..autograd.function import Function
+from ..autograd.function import Function, batch_rule
 from ..autograd.grad_mode import STATE
 from ..tensor import Tensor, _check_dim
 from .elementwise import where
@@ -341,6 +341,7 @@ def _along_dim_key(op, shape, dim, index):
     return key, True
 
 
+@batch_rule
 def gather(input, dim, index, *, sparse_grad=False):
     """out[i][j] = input[i][index[i][j]] for dim 1 (index no larger than input elsewhere)."""
     array = _integer_index("gather", index)
@@ -363,6 +364,7 @@ def _source_for(op, src, index):
     return getitem(src, tuple(slice(0, m) for m in index.shape))
 
 
+@batch_rule
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """out = input with out[i][index[i][j]] = src[i][j] for dim 1 (src may be a number)."""
     if src is None:
@@ -388,6 +390,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return Tensor._make(out)
 
 
+@batch_rule
 def scatter_add(input, dim, index, src):
     """out = input with out[i][index[i][j]] += src[i][j] for dim 1 (repeats accumulate)."""
     array = _integer_index("scatter_add", index)
@@ -411,12 +414,14 @@ def _dim_key(op, input, dim, index):
     return (slice(None),) * axis + (array.reshape(-1),), True, axis
 
 
+@batch_rule
 def index_select(input, dim, index):
     """The entries index[0], index[1], ... of input along dim."""
     key, advanced, _ = _dim_key("index_select", input, dim, index)
     return IndexSelect.apply(input, key, advanced)
 
 
+@batch_rule
 def index_add(input, dim, index, source, *, alpha=1):
     """out = input with out[..., index[j], ...] += alpha * source[..., j, ...] along dim."""
     key, advanced, axis = _dim_key("index_add", input, dim, index)
@@ -432,6 +437,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     return IndexAdd.apply(input, key, advanced, source, True)
 
 
+@batch_rule
 def index_fill(input, dim, index, value):
     """out = input with the entries index[j] along dim set to value (a number or 0-d tensor)."""
     key, advanced, _ = _dim_key("index_fill", input, dim, index)
@@ -479,6 +485,7 @@ def select(input, dim, index):
     return getitem(input, (slice(None),) * axis + (int(index),))
 
 
+@batch_rule
 def take(input, index):
     """input viewed as 1-D, read at index (negative indices count from the end)."""
     array = _integer_index("take", index)
@@ -587,11 +594,13 @@ def _sorted_along(op, input, dim, descending):
     return gather(input, axis, indices), indices
 
 
+@batch_rule
 def sort(input, dim=-1, descending=False, stable=False):
     """(values, indices) sorted along dim; equal elements keep their order (always stable)."""
     return sort_result(*_sorted_along("sort", input, dim, descending))
 
 
+@batch_rule
 def argsort(input, dim=-1, descending=False, stable=False):
     a = input.array
     if a.ndim == 0:
@@ -604,6 +613,7 @@ def msort(input):
     return sort(input, 0).values
 
 
+@batch_rule
 def topk(input, k, dim=None, largest=True, sorted=True):
     """(values, indices) of the k largest (or smallest) entries along dim, in order."""
     a = input.array
@@ -620,6 +630,7 @@ def topk(input, k, dim=None, largest=True, sorted=True):
     return topk_result(gather(input, axis, indices), indices)
 
 
+@batch_rule
 def kthvalue(input, k, dim=-1, keepdim=False):
     """(values, indices) of the k-th smallest entry along dim."""
     a = input.array

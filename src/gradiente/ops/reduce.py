@@ -13,7 +13,7 @@ from collections import namedtuple
 import numpy as np
 
 from .. import dtypes
-from ..autograd.function import Function
+from ..autograd.function import Function, batch_rule
 from ..tensor import Tensor, _check_dim
 from .elementwise import _floating, abs, exp, isnan, maximum, minimum, sign, where
 
@@ -343,6 +343,7 @@ def _max_min(name, array_op, fallback, extreme, input, dim, keepdim):
     return _values_indices(name, input, axis, keepdim, index)
 
 
+@batch_rule
 def max(input, dim=None, keepdim=False):
     """``max(x)``: the largest element; ``max(x, dim)``: (values, indices) along dim;
     ``max(x, other)``: the element-wise maximum. Ties of ``max(x)`` share the gradient equally.
@@ -354,6 +355,7 @@ def max(input, dim=None, keepdim=False):
     return _max_min("max", np.argmax, maximum, Amax, input, dim, keepdim)
 
 
+@batch_rule
 def min(input, dim=None, keepdim=False):
     """``min(x)``, ``min(x, dim)`` -> (values, indices), or ``min(x, other)``; see ``max``."""
     return _max_min("min", np.argmin, minimum, Amin, input, dim, keepdim)
@@ -381,11 +383,13 @@ def _arg(name, array_op, input, dim, keepdim):
     return _const(index.reshape((1,) * a.ndim) if keepdim else index)
 
 
+@batch_rule
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest element (of the flattened input when dim is None); first on ties."""
     return _arg("argmax", np.argmax, input, dim, keepdim)
 
 
+@batch_rule
 def argmin(input, dim=None, keepdim=False):
     return _arg("argmin", np.argmin, input, dim, keepdim)
 
@@ -400,6 +404,7 @@ class Median(Amax):
         return flat[_median_index("median", flat, 0)].reshape((1,) * a.ndim if keepdims else ())
 
 
+@batch_rule
 def median(input, dim=None, keepdim=False):
     """The lower median: of all elements (ties share the gradient), or (values, indices) along
     ``dim`` (the gradient goes to the index).
