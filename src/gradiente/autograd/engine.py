@@ -111,7 +111,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             g = grads.pop(node, None)
             if g is None:
                 continue
-            if node.hooks or node.retained is not None or wanted is not None:
+            if wanted is not None or node.hooks is not None or node.retained is not None:
                 g = _visit(node, g, wanted, captured, accumulate, create_graph, owned)
             if node.released:
                 raise_released(node)
