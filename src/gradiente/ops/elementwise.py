@@ -36,7 +36,8 @@ def as_operand(x):
 
 def _binary_arrays(op, x, y):
     """Both operands as arrays of the PyTorch result dtype, checking they broadcast."""
-    a, b = as_operand(x), as_operand(y)
+    a = x.array if isinstance(x, Tensor) else x  # as_operand, inlined on this hot path
+    b = y.array if isinstance(y, Tensor) else y
     a_array, b_array = hasattr(a, "dtype"), hasattr(b, "dtype")
     if a_array and b_array:
         if a.dtype != b.dtype:
@@ -541,6 +542,7 @@ class Elementwise(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
+        # outside its domain a function gives inf or nan quietly, as in PyTorch
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return ctx.fn.f(_floating(x.array))
 

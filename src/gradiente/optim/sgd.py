@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_hyper, _finish, _state_tensor
+from .optimizer import Optimizer, _check_hyper, _finish, _state_tensor, _sub_scaled_
 
 __all__ = ["SGD"]
 
@@ -62,6 +62,6 @@ class SGD(Optimizer):
                         buf *= momentum
                         buf += (1 - dampening) * g if dampening != 0 else g
                     g = g + momentum * buf if nesterov else buf
-                p.array -= lr * g
+                _sub_scaled_(p.array, lr, g)
             _finish(params)
         return loss
