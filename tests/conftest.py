@@ -1,5 +1,12 @@
-import numpy as np
-import pytest
+import os
+
+# The tests multiply small matrices: extra BLAS threads only contend for the cores (badly so on
+# a loaded 2-core machine), so the suite runs BLAS on one thread. Benchmarks choose their own.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 import gradiente as gr
 
