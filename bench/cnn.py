@@ -3,13 +3,14 @@
 Prints milliseconds per step for gradiente and PyTorch (when installed), and the floor: the
 NumPy matrix products the two convolutions and three linear layers need (im2col excluded).
 
-    OPENBLAS_NUM_THREADS=1 python bench/cnn.py
+    python bench/cnn.py
 """
+
+from common import best_of, fmt, ratio, table, threads_note, torch_module
 
 import numpy as np
 
 import gradiente as gr
-from common import best_of, fmt, ratio, table, torch_module
 
 BATCH = 64
 
@@ -57,16 +58,18 @@ def floor():
 def main():
     torch = torch_module(threads=1)
     gr.manual_seed(0)
-    ours = best_of(step_fn(gr, lenet(gr.nn)), repeat=5) / 1000
+    ours = step_fn(gr, lenet(gr.nn))
     theirs = None
     if torch:
         torch.manual_seed(0)
-        theirs = best_of(step_fn(torch, lenet(torch.nn)), repeat=5) / 1000
-    bare = best_of(floor(), repeat=5) / 1000
-    table(f"LeNet-style CNN, 28×28, batch {BATCH}, float32: one training step (1 thread)",
+        theirs = step_fn(torch, lenet(torch.nn))
+    times = best_of(ours, theirs, floor())
+    ours, theirs, bare = (None if t is None else t / 1000 for t in times)
+    table(f"LeNet-style CNN, 28×28, batch {BATCH}, float32: one training step",
           ("case", "gradiente", "PyTorch", "GEMM floor", "gradiente/PyTorch"),
           [("forward + backward + SGD", fmt(ours, "ms"), fmt(theirs, "ms"), fmt(bare, "ms"),
             ratio(ours, theirs))])
+    print(threads_note())
 
 
 if __name__ == "__main__":

@@ -76,9 +76,12 @@ class Windows(Function):
         a = x.array
         ctx.geometry = (a.shape, kernel, stride, padding, dilation)
         out_size = _window_geometry("windows", a.shape[2:], kernel, stride, padding, dilation)
-        if any(padding):
-            widths = ((0, 0), (0, 0)) + tuple((p, p) for p in padding)
-            a = np.pad(a, widths, constant_values=pad_value)
+        if any(padding):  # a filled array and one slice assignment: twice as fast as np.pad
+            padded = np.full(a.shape[:2] + tuple(n + 2 * p for n, p in zip(a.shape[2:], padding)),
+                             pad_value, dtype=a.dtype)
+            padded[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in
+                                                      zip(padding, a.shape[2:]))] = a
+            a = padded
         if _tiles(a.shape[2:], kernel, stride, dilation):  # windows tile the input exactly
             return _tile_axes(a.reshape(a.shape[:2] + _interleave(out_size, kernel)), len(kernel),
                               to_windows=True).reshape(a.shape[:2] + (-1,) + out_size)
