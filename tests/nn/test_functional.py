@@ -149,6 +149,16 @@ def test_cross_entropy_weights_smoothing_and_ignore_together():
         assert_close(x.grad, tx.grad, "gradient")
 
 
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_every_target_ignored_gives_nan_loss_and_zero_gradient(loss):
+    # PyTorch: the mean over no targets is 0 / 0 = nan, but no element gets a gradient
+    x = gr.tensor(LOGITS, requires_grad=True)
+    out = getattr(F, loss)(x, gr.tensor([-100] * len(LOGITS)))
+    assert np.isnan(out.item())
+    out.backward()
+    np.testing.assert_array_equal(x.grad.array, np.zeros_like(LOGITS))
+
+
 def test_cross_entropy_of_huge_logits_is_finite():
     x = gr.tensor([[1000.0, -1000.0, 0.0], [-1000.0, 1000.0, 999.0]], requires_grad=True)
     loss = F.cross_entropy(x, gr.tensor([0, 2]))
