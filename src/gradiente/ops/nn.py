@@ -62,13 +62,17 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = out * (g - Σ g * out)"""
-        out = ctx.output
-        return out * (g - (g * out).sum(ctx.axis, keepdim=True)), None
+        return _softmax_jacobian_times(ctx, g), None
 
     @staticmethod
     def jvp(ctx, dx, _):
-        out = ctx.output
-        return out * (dx - (dx * out).sum(ctx.axis, keepdim=True))
+        return _softmax_jacobian_times(ctx, dx)
+
+
+def _softmax_jacobian_times(ctx, v):
+    """J v = out * (v - Σ v * out); J is symmetric, so this is the VJP and the JVP alike."""
+    out = ctx.output
+    return out * (v - (v * out).sum(ctx.axis, keepdim=True))
 
 
 class LogSoftmax(Function):
