@@ -198,3 +198,60 @@ def test_unsupported_data_raises():
         gr.tensor(["a", "b"])
     with pytest.raises(TypeError, match="complex"):
         gr.tensor([1j])
+
+
+# ----- copy and deepcopy ------------------------------------------------------------------------
+
+def test_deepcopy_of_a_leaf_copies_values_requires_grad_and_grad():
+    import copy
+    x = gr.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    y = copy.deepcopy(x)
+    assert y is not x and y.is_leaf and y.requires_grad
+    np.testing.assert_array_equal(y.array, x.array)
+    np.testing.assert_array_equal(y.grad.array, [2.0, 4.0])
+    assert not np.shares_memory(y.array, x.array)
+    assert not np.shares_memory(y.grad.array, x.grad.array)
+    ints = copy.deepcopy(gr.tensor([1, 2]))
+    assert ints.dtype == gr.int64 and not ints.requires_grad
+
+
+def test_deepcopy_of_a_non_leaf_raises_as_torch():
+    import copy
+    y = gr.ones(2, requires_grad=True) * 2
+    with pytest.raises(RuntimeError, match="leaves"):
+        copy.deepcopy(y)
+    assert copy.deepcopy(y.detach()).is_leaf
+
+
+def test_deepcopy_keeps_aliasing_within_one_copy():
+    import copy
+    base = gr.zeros(4)
+    pair = copy.deepcopy([base, base[1:], base])
+    assert pair[0] is pair[2] and not np.shares_memory(pair[0].array, base.array)
+    pair[0][2] = 5.0
+    assert pair[1][1].item() == 5.0 and base[2].item() == 0.0
+
+
+def test_copy_shares_memory_and_gives_a_leaf():
+    import copy
+    x = gr.tensor([1.0, 2.0], requires_grad=True)
+    for source in (x, x * 2):
+        y = copy.copy(source)
+        assert y.is_leaf and y.requires_grad and y.grad is None
+        assert np.shares_memory(y.array, source.array)
+
+
+@requires_torch
+def test_copy_and_deepcopy_match_torch():
+    import copy
+    for lib in (gr, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        x.grad = lib.ones(2)
+        p = lib.nn.Parameter(lib.ones(2))
+        p.grad = lib.ones(2)
+        results = [(type(c).__name__, c.requires_grad, c.grad is None)
+                   for c in (copy.deepcopy(x), copy.deepcopy(p), copy.copy(x), copy.copy(p))]
+        if lib is gr:
+            ours = results
+    assert ours == results

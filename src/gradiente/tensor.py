@@ -5,6 +5,8 @@ differentiation, ``grad_fn``: the graph node of the operation that produced it. 
 their derivatives live in ``gradiente.ops``; this file holds what is not an operation.
 """
 
+from copy import deepcopy
+
 import numpy as np
 
 from . import dtypes
@@ -291,6 +293,29 @@ class Tensor:
     def __reduce_ex__(self, protocol):
         raise TypeError("Tensors are not pickled; use gradiente.save (safetensors)")
 
+    def __copy__(self):
+        """``copy.copy``: a leaf of the same type sharing this tensor's memory, as in PyTorch."""
+        out = _leaf_like(self, self.array)
+        out._version = self._version
+        return out
+
+    def __deepcopy__(self, memo):
+        """``copy.deepcopy`` of a leaf: its own copy of the values (tensors that were views of one
+        array become views of one copy), requires_grad and a copy of ``grad``."""
+        out = self._deepcopy_values(memo)
+        if self.grad is not None:
+            out.grad = deepcopy(self.grad, memo)
+        return out
+
+    def _deepcopy_values(self, memo):
+        if self.grad_fn is not None:
+            raise RuntimeError("deepcopy: only tensors created explicitly by the user (graph "
+                               "leaves) support the deepcopy protocol; deepcopy x.detach() "
+                               "instead")
+        out = _leaf_like(self, _copied_array(self.array, memo))
+        memo[id(self)] = out
+        return out
+
 
 _new = object.__new__
 
@@ -305,6 +330,30 @@ def _init(t, array):
     t._hooks = None
     t._retains_grad = False
     t._tangent = None
+
+
+def _leaf_like(t, array):
+    """A leaf of ``t``'s type holding ``array``, requiring grad as ``t`` does."""
+    out = _new(type(t))
+    _init(out, array)
+    out._requires_grad = t._requires_grad
+    return out
+
+
+def _copied_array(array, memo):
+    """A copy of ``array``; arrays viewing one base, copied with one ``memo``, view one copy."""
+    base = array
+    while isinstance(base.base, np.ndarray):
+        base = base.base
+    if not (base.flags.c_contiguous or base.flags.f_contiguous):
+        return array.copy()
+    key = ("array base", id(base))
+    if key not in memo:
+        memo[key] = base.copy(order="A")
+    if base is array:
+        return memo[key]
+    offset = array.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    return np.ndarray(array.shape, array.dtype, memo[key], offset, array.strides)
 
 
 def _check_dim(op, dim, ndim):

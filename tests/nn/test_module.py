@@ -272,3 +272,22 @@ def test_import_paths():
     assert F.relu is torch_like.nn.functional.relu
     assert init.kaiming_uniform_ is torch_like.nn.init.kaiming_uniform_
     assert torch_like.nn.utils.clip_grad_norm_ is nn.utils.clip_grad_norm_
+
+
+def test_deepcopy_of_a_module_is_independent():
+    import copy
+    net = make_net()
+    net.features[0].weight.grad = gr.ones(8, 4)
+    twin = copy.deepcopy(net)
+    x = gr.randn(5, 4)
+    np.testing.assert_array_equal(twin(x).array, net(x).array)
+    pairs = list(zip(net.state_dict().values(), twin.state_dict().values()))
+    assert all(not np.shares_memory(a.array, b.array) for a, b in pairs)
+    assert all(isinstance(p, nn.Parameter) and p.requires_grad for p in twin.parameters())
+    assert twin.features[0].weight.grad is None  # as PyTorch: a Parameter's grad is not copied
+    with gr.no_grad():
+        net.head.bias.add_(1.0)
+    assert not np.array_equal(twin.head.bias.array, net.head.bias.array)
+    shared = nn.Linear(2, 2)
+    tied = copy.deepcopy(nn.Sequential(shared, nn.ReLU(), shared))
+    assert tied[0] is tied[2] and len(list(tied.parameters())) == 2

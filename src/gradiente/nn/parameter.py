@@ -30,9 +30,8 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
     def __deepcopy__(self, memo):
-        copy = Parameter(Tensor._make(self.array.copy()), self._requires_grad)
-        memo[id(self)] = copy
-        return copy
+        """As PyTorch's: the values and requires_grad are copied, ``grad`` is not."""
+        return self._deepcopy_values(memo)
 
 
 class Buffer:
