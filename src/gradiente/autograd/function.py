@@ -26,9 +26,14 @@ from ..tensor import Tensor
 from .grad_mode import STATE
 from . import anomaly, forward_ad
 
-__all__ = ["Function", "Node", "FunctionCtx", "once_differentiable"]
+__all__ = ["Function", "Node", "FunctionCtx", "once_differentiable", "current_sequence"]
 
 _sequence = itertools.count()
+
+
+def current_sequence():
+    """A number above the ``seq`` of every node recorded so far, below that of every later one."""
+    return next(_sequence)
 
 
 class Node:
@@ -212,6 +217,8 @@ def _record(ctx, args, result, out):
 
 
 _make = Tensor._make
+_GRAD = STATE
+_FORWARD_AD = forward_ad.STATE
 
 
 class _Batching:
@@ -233,8 +240,6 @@ def batch_rule(fn):
                 return out
         return fn(*args, **kwargs)
     return dispatching
-_GRAD = STATE
-_FORWARD_AD = forward_ad.STATE
 
 
 def once_differentiable(fn):

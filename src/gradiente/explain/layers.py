@@ -57,7 +57,7 @@ class record_layers:
 def _pre_hook(starts):
     def hook(module, args):
         # a fresh sequence number: every node this call records is numbered after it
-        starts.append(next(function._sequence))
+        starts.append(function.current_sequence())
     return hook
 
 
