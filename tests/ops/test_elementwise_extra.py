@@ -108,3 +108,11 @@ def test_elementwise_errors_name_the_operation():
         gr.gelu(gr.ones(2), approximate="fast")
     with pytest.raises(RuntimeError, match="^pow: integers to negative"):
         gr.tensor([2]) ** gr.tensor([-1])
+
+
+@pytest.mark.parametrize("left, right", [([True], [False]), ([True], [1.0]), ([1.0], [True]),
+                                         ([2], [True]), (1.0, [True])])
+def test_subtraction_with_a_bool_tensor_is_refused_as_torch(left, right):
+    left = gr.tensor(left) if isinstance(left, list) else left
+    with pytest.raises(RuntimeError, match="^sub: subtraction with a bool tensor"):
+        left - gr.tensor(right)

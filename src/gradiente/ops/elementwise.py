@@ -71,6 +71,10 @@ def _check_broadcast(op, a, b):
                            f"together") from None
 
 
+def _is_bool_tensor(x):
+    return isinstance(x, Tensor) and x.array.dtype.kind == "b"
+
+
 def _floating(array):
     """Integer and bool inputs of floating functions compute in the default float dtype."""
     if array.dtype.kind == "f":
@@ -118,10 +122,10 @@ class Sub(Function):
     @staticmethod
     def forward(ctx, x, y):
         """out = x - y"""
+        if _is_bool_tensor(x) or _is_bool_tensor(y):
+            raise RuntimeError("sub: subtraction with a bool tensor is not supported; invert a "
+                               "mask with ~ (logical_not), compare two with logical_xor")
         a, b = _binary_arrays("sub", x, y)
-        if a.dtype.kind == "b" if hasattr(a, "dtype") else False:
-            raise RuntimeError("sub: subtraction of bool tensors is not supported; use "
-                               "logical_xor")
         return a - b
 
     @staticmethod
