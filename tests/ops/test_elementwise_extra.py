@@ -86,6 +86,14 @@ def test_kinks_use_the_documented_subgradients():
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])  # relu'(0) = 0, |x|'(0) = 0
 
 
+def test_relu_gradient_is_a_mask_that_passes_nan_inputs_as_torch():
+    x = gr.tensor([math.nan, -1.0, 0.0, 2.0], dtype=gr.float64, requires_grad=True)
+    (g,) = gr.autograd.grad(gr.relu(x), x, gr.tensor([3.0, 3.0, 3.0, 3.0], dtype=gr.float64),
+                            create_graph=True)
+    np.testing.assert_array_equal(g.numpy(), [3.0, 0.0, 0.0, 3.0])
+    assert g.dtype == gr.float64
+
+
 @requires_torch
 @pytest.mark.parametrize("name", ["exp", "sqrt", "sigmoid", "sin", "erf", "log1p", "abs", "neg",
                                   "square", "sign", "floor", "relu"])

@@ -42,7 +42,12 @@ def _binary_arrays(op, x, y):
     if a_array and b_array:
         if a.dtype != b.dtype:
             dt = dtypes.result_np_dtype(a, b)
-            a, b = a.astype(dt, copy=False), b.astype(dt, copy=False)
+            # a bool operand (a mask) is left to NumPy, which promotes it as PyTorch does,
+            # within the ufunc's loop: no converted copy
+            if a.dtype.kind != "b":
+                a = a.astype(dt, copy=False)
+            if b.dtype.kind != "b":
+                b = b.astype(dt, copy=False)
         if a.shape != b.shape:
             _check_broadcast(op, a.shape, b.shape)
         return a, b
@@ -668,8 +673,9 @@ UNARY = {
             lambda x, y: (2 / _SQRT_PI) * exp(-x * x)),  # noqa: F821
     "erfc": (lambda a: _erfc_array(a).astype(a.dtype),
              lambda x, y: (-2 / _SQRT_PI) * exp(-x * x)),  # noqa: F821
-    # relu'(0) = 0, as the lectures take it; the derivative of a kink is a subgradient choice
-    "relu": (lambda a: np.maximum(a, 0), lambda x, y: gt(x, 0).to(x.dtype)),
+    # relu' = 1 where y != 0 (x > 0, or NaN as PyTorch), else 0: relu'(0) = 0, as the lectures
+    # take it (a subgradient choice). A bool mask: g * mask is one pass, with no converted copy
+    "relu": (lambda a: np.maximum(a, 0), lambda x, y: ne(y, 0)),  # noqa: F821
     # piecewise-constant functions: derivative 0 everywhere it exists
     "sign": (np.sign, lambda x, y: x * 0.0),
     "floor": (np.floor, lambda x, y: x * 0.0),
