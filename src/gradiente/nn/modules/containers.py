@@ -15,7 +15,57 @@ def _index(op, idx, size):
     return idx % size
 
 
-class Sequential(Module):
+class _NumberedModules(Module):
+    """What ``Sequential`` and ``ModuleList`` share: modules in order, renumbered 0, 1, 2, ...
+    after an insertion or a deletion, as PyTorch does."""
+
+    def _key(self, idx):
+        """The name of the module at position ``idx``."""
+        return list(self._modules)[_index(type(self).__name__, idx, len(self))]
+
+    def __getitem__(self, idx):
+        return self._modules[self._key(idx)]
+
+    def __setitem__(self, idx, module):
+        self.add_module(self._key(idx), module)
+
+    def __delitem__(self, idx):
+        for key in list(self._modules)[idx] if isinstance(idx, slice) else [self._key(idx)]:
+            del self._modules[key]
+        self._renumber(list(self._modules.values()))
+
+    def _renumber(self, modules):
+        self._modules.clear()
+        for i, module in enumerate(modules):
+            self.add_module(str(i), module)
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def insert(self, index, module):
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        self._renumber(modules)
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        for module in modules:
+            self.append(module)
+        return self
+
+    def pop(self, key):
+        module = self[key]
+        del self[key]
+        return module
+
+
+class Sequential(_NumberedModules):
     """Modules applied one after another: ``Sequential(Linear(2, 3), ReLU())``.
 
     Also built from an ``OrderedDict`` of named modules.
@@ -36,32 +86,9 @@ class Sequential(Module):
         return input
 
     def __getitem__(self, idx):
-        if isinstance(idx, slice):
+        if isinstance(idx, slice):  # a slice keeps the modules' names
             return self.__class__(OrderedDict(list(self._modules.items())[idx]))
-        return list(self._modules.values())[_index("Sequential", idx, len(self))]
-
-    def __setitem__(self, idx, module):
-        key = list(self._modules)[_index("Sequential", idx, len(self))]
-        setattr(self, key, module)
-
-    def __delitem__(self, idx):
-        keys = list(self._modules)
-        if isinstance(idx, slice):
-            for key in keys[idx]:
-                del self._modules[key]
-        else:
-            del self._modules[keys[_index("Sequential", idx, len(self))]]
-        # keep the names 0, 1, 2, ... as PyTorch does
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(modules):
-            self._modules[str(i)] = module
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        return super().__getitem__(idx)
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -69,34 +96,15 @@ class Sequential(Module):
                              f"{type(other)} is given.")
         return Sequential(*self, *other)
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, sequential):
-        for module in sequential:
-            self.append(module)
-        return self
-
     def insert(self, index, module):
         n = len(self)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
-        index = index % (n + 1) if index < 0 else index
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
+        super().insert(index % (n + 1) if index < 0 else index, module)
         return self
 
-    def pop(self, key):
-        module = self[key]
-        del self[key]
-        return module
 
-
-class ModuleList(Module):
+class ModuleList(_NumberedModules):
     """A list of modules, registered so their parameters are found."""
 
     def __init__(self, modules=None):
@@ -107,54 +115,13 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return self.__class__(list(self._modules.values())[idx])
-        return self._modules[str(_index("ModuleList", idx, len(self)))]
-
-    def __setitem__(self, idx, module):
-        self.add_module(str(_index("ModuleList", idx, len(self))), module)
-
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for k in range(len(self._modules))[idx]:
-                del self._modules[str(k)]
-        else:
-            del self._modules[str(_index("ModuleList", idx, len(self)))]
-        modules = list(self._modules.values())
-        self._modules.clear()
-        for i, module in enumerate(modules):
-            self._modules[str(i)] = module
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        return super().__getitem__(idx)
 
     def __iadd__(self, modules):
         return self.extend(modules)
 
     def __add__(self, other):
         return ModuleList([*self, *other])
-
-    def insert(self, index, module):
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        self._modules.clear()
-        for i, m in enumerate(modules):
-            self.add_module(str(i), m)
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules):
-        for module in modules:
-            self.append(module)
-        return self
-
-    def pop(self, key):
-        module = self[key]
-        del self[key]
-        return module
 
     def __repr__(self):
         """Runs of identical modules are shown once: ``(0-2): 3 x Linear(...)``."""
