@@ -4,12 +4,10 @@ The arithmetic lives in ``gradiente.ops.conv`` (windows plus one matrix product)
 modules hold the weights, with PyTorch's default initialisation.
 """
 
-import math
-
 from ... import creation
 from ...ops import conv as C
-from .. import init
 from ..parameter import Parameter
+from .linear import reset_weight_and_bias
 from .module import Module
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -57,13 +55,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # PyTorch's default: kaiming_uniform_(a=√5) for the kernel, U(±1/√fan_in) for the bias
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def _check_channels(self, input):
         expected = self.dims + 2

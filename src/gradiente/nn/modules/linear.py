@@ -11,6 +11,16 @@ from .module import Module
 __all__ = ["Identity", "Linear", "Bilinear"]
 
 
+def reset_weight_and_bias(weight, bias):
+    """PyTorch's default for Linear and the convolutions: kaiming_uniform_(a=√5) for the weight,
+    which is U(±1/√fan_in), and U(±1/√fan_in) for the bias."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Identity(Module):
     """Returns its input; accepts and ignores any constructor arguments."""
 
@@ -24,7 +34,7 @@ class Identity(Module):
 class Linear(Module):
     """y = x Wᵀ + b, with W of shape (out_features, in_features).
 
-    W starts as kaiming_uniform_(a=√5), i.e. U(-1/√in, 1/√in), and b as U(-1/√in, 1/√in).
+    W and b start as U(-1/√in, 1/√in), PyTorch's default (``reset_weight_and_bias``).
 
     >>> import gradiente as gr
     >>> gr.nn.Linear(10, 3)
@@ -44,11 +54,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input):
         shape = input.array.shape
