@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper, _finish, _scalar_step
+from .optimizer import Optimizer, _check_hyper, _l2, _scalar_step
 
 __all__ = ["Adagrad"]
 
@@ -44,27 +44,15 @@ class Adagrad(Optimizer):
                 p_state["sum"] = Tensor._make(
                     np.full_like(p.array, group["initial_accumulator_value"]))
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns the closure's loss."""
-        loss = self._run_closure(closure)
-        state = self.state
-        for group, params, grads in self._with_grads():
-            lr, lr_decay = float(group["lr"]), group["lr_decay"]
-            eps, weight_decay, maximize = group["eps"], group["weight_decay"], group["maximize"]
-            for p, g in zip(params, grads):
-                p_state = state[p]
-                step = _scalar_step(p_state)
-                if maximize:
-                    g = -g
-                if weight_decay != 0:
-                    g = g + weight_decay * p.array
-                clr = lr / (1 + (step - 1) * lr_decay)
-                state_sum = p_state["sum"].array
-                state_sum += g * g
-                std = np.sqrt(state_sum)
-                std += eps
-                update = -clr * g
-                update /= std
-                p.array += update
-            _finish(params)
-        return loss
+    def _update(self, p, g, group):
+        state = self.state[p]
+        step = _scalar_step(state)
+        g = _l2(g, p, group["weight_decay"])
+        clr = float(group["lr"]) / (1 + (step - 1) * group["lr_decay"])
+        state_sum = state["sum"].array
+        state_sum += g * g
+        std = np.sqrt(state_sum)
+        std += group["eps"]
+        update = -clr * g
+        update /= std
+        p.array += update

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_hyper, _finish, _lerp_, _scalar_step, _zeros_state
+from .optimizer import Optimizer, _check_hyper, _l2, _lerp_, _scalar_step, _zeros_state
 
 __all__ = ["Adam"]
 
@@ -41,49 +41,37 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns the closure's loss."""
-        loss = self._run_closure(closure)
-        state = self.state
-        for group, params, grads in self._with_grads():
-            lr = float(group["lr"])
-            beta1, beta2 = group["betas"]
-            eps, weight_decay, amsgrad = group["eps"], group["weight_decay"], group["amsgrad"]
-            decoupled, maximize = group["decoupled_weight_decay"], group["maximize"]
-            for p, g in zip(params, grads):
-                p_state = state[p]
-                if not p_state:
-                    p_state["exp_avg"] = _zeros_state(p)
-                    p_state["exp_avg_sq"] = _zeros_state(p)
-                    if amsgrad:
-                        p_state["max_exp_avg_sq"] = _zeros_state(p)
-                step = _scalar_step(p_state)
-                param = p.array
-                if maximize:
-                    g = -g
-                if weight_decay != 0:
-                    if decoupled:
-                        param *= 1 - lr * weight_decay
-                    else:
-                        g = g + weight_decay * param
-                exp_avg, exp_avg_sq = p_state["exp_avg"].array, p_state["exp_avg_sq"].array
-                _lerp_(exp_avg, g, 1 - beta1)
-                exp_avg_sq *= beta2
-                square = (1 - beta2) * g
-                square *= g
-                exp_avg_sq += square
-                step_size = lr / (1 - beta1 ** step)
-                bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
-                if amsgrad:
-                    max_exp_avg_sq = p_state["max_exp_avg_sq"].array
-                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                    denom = np.sqrt(max_exp_avg_sq)
-                else:
-                    denom = np.sqrt(exp_avg_sq)
-                denom /= bias_correction2_sqrt
-                denom += eps
-                update = -step_size * exp_avg
-                update /= denom
-                param += update
-            _finish(params)
-        return loss
+    def _update(self, p, g, group):
+        state = self.state[p]
+        lr = float(group["lr"])
+        beta1, beta2 = group["betas"]
+        if not state:
+            state["exp_avg"] = _zeros_state(p)
+            state["exp_avg_sq"] = _zeros_state(p)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = _zeros_state(p)
+        step = _scalar_step(state)
+        param = p.array
+        if group["decoupled_weight_decay"]:
+            param *= 1 - lr * group["weight_decay"]
+        else:
+            g = _l2(g, p, group["weight_decay"])
+        exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
+        _lerp_(exp_avg, g, 1 - beta1)
+        exp_avg_sq *= beta2
+        square = (1 - beta2) * g
+        square *= g
+        exp_avg_sq += square
+        step_size = lr / (1 - beta1 ** step)
+        bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
+        if group["amsgrad"]:
+            max_exp_avg_sq = state["max_exp_avg_sq"].array
+            np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+            denom = np.sqrt(max_exp_avg_sq)
+        else:
+            denom = np.sqrt(exp_avg_sq)
+        denom /= bias_correction2_sqrt
+        denom += group["eps"]
+        update = -step_size * exp_avg
+        update /= denom
+        param += update

@@ -125,6 +125,18 @@ class Optimizer:
 
     # ----- stepping ---------------------------------------------------------------------------
     def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns the closure's loss."""
+        loss = self._run_closure(closure)
+        for group, params, grads in self._with_grads():
+            maximize = group.get("maximize", False)
+            for p, g in zip(params, grads):
+                self._update(p, -g if maximize else g, group)
+            _finish(params)
+        return loss
+
+    def _update(self, p, g, group):
+        """Update ``p.array`` in place from the gradient array ``g`` (negated if maximizing),
+        its state ``self.state[p]`` and its group's options."""
         raise NotImplementedError(f"{type(self).__name__} does not implement step()")
 
     def _run_closure(self, closure):
@@ -238,10 +250,6 @@ def _scalar_step(state):
     return float(step.array)
 
 
-def _state_tensor(array):
-    return Tensor._make(array)
-
-
 def _zeros_state(p):
     return Tensor._make(np.zeros_like(p.array))
 
@@ -278,6 +286,11 @@ def _sub_scaled_(target, scale, source):
         scaled = scratch[:part.size]
         np.multiply(part, scale, out=scaled)
         flat_target[start:start + _CHUNK] -= scaled
+
+
+def _l2(g, p, weight_decay):
+    """The gradient with L2 weight decay folded in: g + weight_decay * p."""
+    return g + weight_decay * p.array if weight_decay != 0 else g
 
 
 def _check_hyper(name, value, low=0.0):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_hyper, _finish, _lerp_, _scalar_step, _zeros_state
+from .optimizer import Optimizer, _check_hyper, _l2, _lerp_, _scalar_step, _zeros_state
 
 __all__ = ["RMSprop"]
 
@@ -40,47 +40,36 @@ class RMSprop(Optimizer):
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns the closure's loss."""
-        loss = self._run_closure(closure)
-        state = self.state
-        for group, params, grads in self._with_grads():
-            lr = float(group["lr"])
-            alpha, eps, weight_decay = group["alpha"], group["eps"], group["weight_decay"]
-            momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
-            for p, g in zip(params, grads):
-                p_state = state[p]
-                if not p_state:
-                    p_state["square_avg"] = _zeros_state(p)
-                    if momentum > 0:
-                        p_state["momentum_buffer"] = _zeros_state(p)
-                    if centered:
-                        p_state["grad_avg"] = _zeros_state(p)
-                _scalar_step(p_state)
-                if maximize:
-                    g = -g
-                if weight_decay != 0:
-                    g = g + weight_decay * p.array
-                square_avg = p_state["square_avg"].array
-                square_avg *= alpha
-                square = (1 - alpha) * g
-                square *= g
-                square_avg += square
-                if centered:
-                    grad_avg = p_state["grad_avg"].array
-                    _lerp_(grad_avg, g, 1 - alpha)
-                    avg = np.sqrt(square_avg - grad_avg * grad_avg)
-                else:
-                    avg = np.sqrt(square_avg)
-                avg += eps
-                if momentum > 0:
-                    buf = p_state["momentum_buffer"].array
-                    buf *= momentum
-                    buf += g / avg
-                    p.array -= lr * buf
-                else:
-                    update = -lr * g
-                    update /= avg
-                    p.array += update
-            _finish(params)
-        return loss
+    def _update(self, p, g, group):
+        state = self.state[p]
+        alpha, momentum = group["alpha"], group["momentum"]
+        if not state:
+            state["square_avg"] = _zeros_state(p)
+            if momentum > 0:
+                state["momentum_buffer"] = _zeros_state(p)
+            if group["centered"]:
+                state["grad_avg"] = _zeros_state(p)
+        _scalar_step(state)
+        g = _l2(g, p, group["weight_decay"])
+        square_avg = state["square_avg"].array
+        square_avg *= alpha
+        square = (1 - alpha) * g
+        square *= g
+        square_avg += square
+        if group["centered"]:
+            grad_avg = state["grad_avg"].array
+            _lerp_(grad_avg, g, 1 - alpha)
+            avg = np.sqrt(square_avg - grad_avg * grad_avg)
+        else:
+            avg = np.sqrt(square_avg)
+        avg += group["eps"]
+        lr = float(group["lr"])
+        if momentum > 0:
+            buf = state["momentum_buffer"].array
+            buf *= momentum
+            buf += g / avg
+            p.array -= lr * buf
+        else:
+            update = -lr * g
+            update /= avg
+            p.array += update

@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_hyper, _finish, _state_tensor, _sub_scaled_
+from ..tensor import Tensor
+from .optimizer import Optimizer, _check_hyper, _l2, _sub_scaled_
 
 __all__ = ["SGD"]
 
@@ -37,31 +38,18 @@ class SGD(Optimizer):
                         foreach=foreach, differentiable=differentiable, fused=fused)
         super().__init__(params, defaults)
 
-    def step(self, closure=None):
-        """One update of every parameter that has a gradient; returns the closure's loss."""
-        loss = self._run_closure(closure)
-        state = self.state
-        for group, params, grads in self._with_grads():
-            lr = float(group["lr"])
-            momentum, weight_decay = group["momentum"], group["weight_decay"]
-            dampening, nesterov = group["dampening"], group["nesterov"]
-            maximize = group["maximize"]
-            for p, g in zip(params, grads):
-                if maximize:
-                    g = -g
-                if weight_decay != 0:
-                    g = g + weight_decay * p.array
-                if momentum != 0:
-                    p_state = state[p]
-                    buf = p_state.get("momentum_buffer")
-                    if buf is None:
-                        buf = np.array(g)  # a copy, and 0-d stays an array
-                        p_state["momentum_buffer"] = _state_tensor(buf)
-                    else:
-                        buf = buf.array
-                        buf *= momentum
-                        buf += (1 - dampening) * g if dampening != 0 else g
-                    g = g + momentum * buf if nesterov else buf
-                _sub_scaled_(p.array, lr, g)
-            _finish(params)
-        return loss
+    def _update(self, p, g, group):
+        momentum, dampening = group["momentum"], group["dampening"]
+        g = _l2(g, p, group["weight_decay"])
+        if momentum != 0:
+            state = self.state[p]
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = np.array(g)  # a copy, and 0-d stays an array
+                state["momentum_buffer"] = Tensor._make(buf)
+            else:
+                buf = buf.array
+                buf *= momentum
+                buf += (1 - dampening) * g if dampening != 0 else g
+            g = g + momentum * buf if group["nesterov"] else buf
+        _sub_scaled_(p.array, float(group["lr"]), g)
