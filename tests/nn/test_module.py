@@ -248,6 +248,16 @@ def test_sequential_indexing_slicing_and_editing():
     assert [n for n, _ in named.named_parameters()] == ["fc.weight", "fc.bias"]
 
 
+def test_sequential_insert_counts_negative_indices_as_list_insert_does():
+    model = nn.Sequential(nn.ReLU(), nn.Tanh())
+    model.insert(-1, nn.Sigmoid())  # before the last, as list.insert and PyTorch
+    model.insert(3, nn.Identity())
+    model.insert(-4, nn.ELU())
+    assert [type(m).__name__ for m in model] == ["ELU", "ReLU", "Sigmoid", "Tanh", "Identity"]
+    with pytest.raises(IndexError, match="out of range"):
+        model.insert(-6, nn.ReLU())
+
+
 def test_module_list_and_dict():
     layers = nn.ModuleList([nn.Linear(2, 2) for _ in range(3)])
     layers.append(nn.Linear(2, 1))

@@ -100,7 +100,7 @@ class Sequential(_NumberedModules):
         n = len(self)
         if not -n <= index <= n:
             raise IndexError(f"Index out of range: {index}")
-        super().insert(index % (n + 1) if index < 0 else index, module)
+        super().insert(index, module)
         return self
 
 
