@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from ..tensor import Tensor
-from .function import Node, raise_released, BATCHING
+from .function import Node, raise_released, reachable, BATCHING
 from .grad_mode import STATE
 from . import anomaly, forward_ad
 
@@ -185,17 +185,7 @@ def _visit(node, g, wanted, captured, accumulate, create_graph, owned):
 
 
 def _topological_order(roots):
-    seen = set()
-    stack = [t.grad_fn for t in roots if t.grad_fn is not None]
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for parent in node.parents:
-            if parent.__class__ is Node and parent not in seen:
-                stack.append(parent)
-    return sorted(seen, key=_by_sequence, reverse=True)
+    return sorted(reachable([t.grad_fn for t in roots]), key=_by_sequence, reverse=True)
 
 
 _by_sequence = operator.attrgetter("seq")

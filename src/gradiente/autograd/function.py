@@ -26,7 +26,8 @@ from ..tensor import Tensor
 from .grad_mode import STATE
 from . import anomaly, forward_ad
 
-__all__ = ["Function", "Node", "FunctionCtx", "once_differentiable", "current_sequence"]
+__all__ = ["Function", "Node", "FunctionCtx", "once_differentiable", "current_sequence",
+           "reachable"]
 
 _sequence = itertools.count()
 
@@ -122,6 +123,22 @@ class Node:
     @property
     def next_functions(self):
         return tuple((p.grad_fn if isinstance(p, Tensor) else p, 0) for p in self.parents)
+
+
+def reachable(nodes, since=0):
+    """The graph nodes reachable from ``nodes`` through ``parents``, as a set; with ``since``,
+    only those recorded at or after sequence number ``since`` (see ``current_sequence``)."""
+    seen = set()
+    stack = [node for node in nodes if node is not None]
+    while stack:
+        node = stack.pop()
+        if node in seen or node.seq < since:
+            continue
+        seen.add(node)
+        for parent in node.parents:
+            if parent.__class__ is Node and parent not in seen:
+                stack.append(parent)
+    return seen
 
 
 _NODE_KEYS = {"fn", "parents", "needs_input_grad", "seq", "shape", "dtype", "hooks", "retained",

@@ -63,15 +63,9 @@ def _pre_hook(starts):
 
 def _post_hook(name, starts):
     def hook(module, args, output):
-        start = starts.pop() if starts else -1
+        start = starts.pop() if starts else 0
         outputs = output if isinstance(output, (tuple, list)) else (output,)
-        stack = [t.grad_fn for t in outputs if isinstance(t, Tensor) and t.grad_fn is not None]
-        seen = set()
-        while stack:
-            node = stack.pop()
-            if node in seen or node.seq < start:
-                continue
-            seen.add(node)
+        roots = [t.grad_fn for t in outputs if isinstance(t, Tensor)]
+        for node in function.reachable(roots, since=start):
             _LAYER_OF.setdefault(node, name)
-            stack.extend(p for p in node.parents if isinstance(p, function.Node))
     return hook

@@ -19,7 +19,7 @@ import numpy as np
 
 from ..autograd import forward_ad
 from ..autograd.engine import grad as engine_grad
-from ..autograd.function import Node
+from ..autograd.function import Node, reachable
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..tensor import Tensor
 from .layers import layer_of, record_layers
@@ -286,19 +286,12 @@ def _names(names, defaults, others, model):
 
 def _collect(y, given, order):
     """The nodes behind ``y`` in row order, and the leaves (given ones first)."""
-    nodes, stack, seen = [], [y.grad_fn] if y.grad_fn is not None else [], set()
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
+    nodes = sorted(reachable([y.grad_fn]), key=lambda n: n.seq)
+    for node in nodes:
         if node.inputs is None:
             raise RuntimeError(f"trace: the graph behind this tensor was freed by backward() "
                                f"(at {node.name()}); call explain.trace(y) before y.backward(), "
                                f"or use backward(retain_graph=True)")
-        nodes.append(node)
-        stack.extend(p for p in node.parents if isinstance(p, Node))
-    nodes.sort(key=lambda n: n.seq)
     if order == "depth":
         depth = {}
         for node in nodes:

@@ -13,7 +13,7 @@ import numpy as np
 from ..tensor import Tensor
 from ..autograd import forward_ad
 from ..autograd.engine import grad as autograd_grad
-from ..autograd.function import Node
+from ..autograd.function import Node, reachable
 from ..autograd.grad_mode import STATE as GRAD_MODE, enable_grad
 from . import _batching, _tree
 from .vmap import vmap
@@ -87,19 +87,8 @@ def _reaches_outside(roots, tracked):
     """Whether the graph of ``roots`` reaches tensors requiring grad other than ``tracked``:
     then an outer transform (or a later backward) differentiates the result again."""
     inside = {id(t) for t in tracked}
-    stack = [r.grad_fn for r in roots if r.grad_fn is not None]
-    seen = set()
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for parent in node.parents:
-            if parent.__class__ is Node:
-                stack.append(parent)
-            elif parent is not None and id(parent) not in inside:
-                return True
-    return False
+    return any(parent is not None and parent.__class__ is not Node and id(parent) not in inside
+               for node in reachable([r.grad_fn for r in roots]) for parent in node.parents)
 
 
 # ----- reverse mode ---------------------------------------------------------------------------
