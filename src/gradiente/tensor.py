@@ -25,7 +25,7 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version", "_base", "_hooks",
+    __slots__ = ("array", "_requires_grad", "grad", "grad_fn", "_version", "_hooks",
                  "_retains_grad", "_tangent", "__weakref__")
     __array_priority__ = 1000  # numpy scalars defer to Tensor's reflected operators
 
@@ -42,7 +42,7 @@ class Tensor:
         t = _new(cls)
         t.array = array  # _init's assignments, inlined: this runs for every operation
         t._requires_grad = False
-        t.grad = t.grad_fn = t._base = t._hooks = t._tangent = None
+        t.grad = t.grad_fn = t._hooks = t._tangent = None
         t._version = [0]
         t._retains_grad = False
         return t
@@ -230,13 +230,7 @@ class Tensor:
 
     def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False):
         """``to(dtype)``, ``to(device)``, ``to(other_tensor)`` or ``to(device, dtype)``."""
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, (dtypes.dtype, type, np.dtype)):
-                dtype = arg
-            else:
-                device = arg
+        dtype, device = to_arguments(args, dtype, device)
         out = self
         if device is not None:
             moved = to_device(self.array, Device(device))
@@ -326,10 +320,21 @@ def _init(t, array):
     t.grad = None
     t.grad_fn = None
     t._version = [0]
-    t._base = None
     t._hooks = None
     t._retains_grad = False
     t._tangent = None
+
+
+def to_arguments(args, dtype=None, device=None):
+    """The (dtype, device) that ``to``'s positional arguments name: a tensor gives both."""
+    for arg in args:
+        if isinstance(arg, Tensor):
+            dtype, device = arg.dtype, arg.device
+        elif isinstance(arg, (dtypes.dtype, type, np.dtype)):
+            dtype = arg
+        else:
+            device = arg
+    return dtype, device
 
 
 def _leaf_like(t, array):

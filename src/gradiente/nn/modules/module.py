@@ -7,7 +7,7 @@ import numpy as np
 
 from ... import dtypes
 from ...autograd.grad_mode import no_grad
-from ...tensor import Tensor
+from ...tensor import Tensor, to_arguments
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module", "RemovableHandle"]
@@ -363,14 +363,7 @@ class Module:
         """``to(dtype)``, ``to(device)``, ``to(tensor)`` or ``to(device, dtype)``: in place."""
         from ...device import device as Device
         from ...device import to_device
-        dtype, device = kwargs.get("dtype"), kwargs.get("device")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype, device = arg.dtype, arg.device
-            elif isinstance(arg, (dtypes.dtype, np.dtype, type)):
-                dtype = arg
-            else:
-                device = arg
+        dtype, device = to_arguments(args, kwargs.get("dtype"), kwargs.get("device"))
         np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
         if np_dtype is not None and np_dtype.kind not in "fc":
             raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but "
