@@ -325,6 +325,22 @@ def _init(t, array):
     t._tangent = None
 
 
+def zero_grads(tensors, set_to_none=True):
+    """Forget the gradients of ``tensors``: ``.grad`` set to None, or zeroed in place (detached,
+    the same tensor kept), as the ``zero_grad`` of PyTorch's modules and optimizers."""
+    for t in tensors:
+        grad = t.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            t.grad = None
+        else:
+            grad.grad_fn = None
+            grad._requires_grad = False
+            grad.array.fill(0)
+            grad._version[0] += 1
+
+
 def to_arguments(args, dtype=None, device=None):
     """The (dtype, device) that ``to``'s positional arguments name: a tensor gives both."""
     for arg in args:

@@ -101,6 +101,14 @@ def test_train_eval_requires_grad_zero_grad_apply():
 
 
 
+def test_zero_grad_without_set_to_none_zeroes_the_same_tensors_as_torch():
+    net = make_net()
+    net(gr.randn(5, 4)).sum().backward()
+    grads = [p.grad for p in net.parameters()]
+    net.zero_grad(set_to_none=False)
+    assert all(p.grad is g and not np.any(g.array) for p, g in zip(net.parameters(), grads))
+
+
 def test_to_double_keeps_parameter_identity():
     net = make_net()
     weight = net.head.weight

@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -110,18 +110,7 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Forget the gradients: set ``.grad`` to None, or to zeros in place."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                grad = p.grad
-                if grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    grad.grad_fn = None
-                    grad._requires_grad = False
-                    grad.array.fill(0)
-                    grad._version[0] += 1
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     # ----- stepping ---------------------------------------------------------------------------
     def step(self, closure=None):

@@ -7,7 +7,7 @@ import numpy as np
 
 from ... import dtypes
 from ...autograd.grad_mode import no_grad
-from ...tensor import Tensor, to_arguments
+from ...tensor import Tensor, to_arguments, zero_grads
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module", "RemovableHandle"]
@@ -328,13 +328,8 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad = Tensor._make(np.zeros_like(p.grad.array))
+        """Forget the parameters' gradients: set ``.grad`` to None, or to zeros in place."""
+        zero_grads(self.parameters(), set_to_none)
 
     def apply(self, fn):
         """Call ``fn`` on every sub-module (children first), then on this module."""
