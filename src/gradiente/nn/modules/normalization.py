@@ -9,6 +9,21 @@ from .module import Module
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
 
 
+def _register_affine(module, shape, affine, bias, factory):
+    """The parameters ``weight`` and ``bias`` of ``shape``, or None where not wanted."""
+    for name, wanted in (("weight", affine), ("bias", affine and bias)):
+        module.register_parameter(name, Parameter(creation.empty(shape, **factory)) if wanted
+                                  else None)
+
+
+def _reset_affine(module):
+    """weight = 1, bias = 0: the affine map starts as the identity."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
@@ -19,15 +34,7 @@ class _BatchNorm(Module):
         self.affine = affine
         self.track_running_stats = track_running_stats
         factory = {"dtype": dtype, "device": device}
-        if affine:
-            self.weight = Parameter(creation.empty(num_features, **factory))
-            if bias:
-                self.bias = Parameter(creation.empty(num_features, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, (num_features,), affine, bias, factory)
         if track_running_stats:
             self.register_buffer("running_mean", creation.zeros(num_features, **factory))
             self.register_buffer("running_var", creation.ones(num_features, **factory))
@@ -47,13 +54,16 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def _check_input_dim(self, input):
-        raise NotImplementedError
+        if input.ndim not in self._input_ndims:
+            expected = " or ".join(f"{n}D" for n in self._input_ndims)
+            raise ValueError(f"{type(self).__name__}: expected {expected} input (got "
+                             f"{input.ndim}D input of shape {tuple(input.shape)})")
+        if input.shape[1] != self.num_features:
+            raise ValueError(f"{self!r}: expected input with {self.num_features} channels in "
+                             f"dim 1, got shape {tuple(input.shape)}")
 
     def forward(self, input):
         self._check_input_dim(input)
@@ -83,25 +93,13 @@ class BatchNorm1d(_BatchNorm):
     (momentum 0.1, unbiased variance); eval mode uses the running statistics.
     """
 
-    def _check_input_dim(self, input):
-        if input.ndim not in (2, 3):
-            raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {input.ndim}D input "
-                             f"of shape {tuple(input.shape)})")
-        if input.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input with {self.num_features} channels in "
-                             f"dim 1, got shape {tuple(input.shape)}")
+    _input_ndims = (2, 3)
 
 
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) inputs per channel C, over N, H and W."""
 
-    def _check_input_dim(self, input):
-        if input.ndim != 4:
-            raise ValueError(f"BatchNorm2d: expected 4D input (got {input.ndim}D input of "
-                             f"shape {tuple(input.shape)})")
-        if input.shape[1] != self.num_features:
-            raise ValueError(f"{self!r}: expected input with {self.num_features} channels in "
-                             f"dim 1, got shape {tuple(input.shape)}")
+    _input_ndims = (4,)
 
 
 class LayerNorm(Module):
@@ -116,22 +114,11 @@ class LayerNorm(Module):
         self.eps = eps
         self.elementwise_affine = elementwise_affine
         factory = {"dtype": dtype, "device": device}
-        if elementwise_affine:
-            self.weight = Parameter(creation.empty(self.normalized_shape, **factory))
-            if bias:
-                self.bias = Parameter(creation.empty(self.normalized_shape, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _register_affine(self, self.normalized_shape, elementwise_affine, bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
