@@ -126,16 +126,12 @@ def _replace(self, value):
     return elementwise.where(everywhere, value, self)
 
 
-def _fill(self, value):
-    return _replace(self, value)
-
-
 def _copy(self, src, non_blocking=False):
     return _replace(self, src)
 
 
 def _zero(self):
-    return _fill(self, 0)
+    return _replace(self, 0)
 
 
 def _attach_operators():
@@ -145,7 +141,7 @@ def _attach_operators():
         setattr(Tensor, name, _reflected(fn))
     for name, fn in _INPLACE.items():
         setattr(Tensor, name, _inplace(fn, name))
-    Tensor.fill_ = _inplace(_fill, "fill_")
+    Tensor.fill_ = _inplace(_replace, "fill_")
     Tensor.__getitem__ = indexing.getitem
     Tensor.__setitem__ = indexing.setitem
     Tensor.zero_ = _inplace(_zero, "zero_")
