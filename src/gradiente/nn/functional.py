@@ -12,6 +12,7 @@ import numpy as np
 
 from ..ops import _inplace
 from ..ops import elementwise as _ew
+from ..ops import movement as _movement
 from ..ops import nn as _nn
 from ..ops.conv import (  # the convolutions and poolings, in torch's namespace
     adaptive_avg_pool1d,
@@ -149,10 +150,7 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 
 def pad(input, pad, mode="constant", value=None):
     """Pad the last dims: ``pad`` = (left, right, top, bottom, ...), PyTorch's order."""
-    from ..ops import movement
-    if not hasattr(movement, "pad"):
-        raise NotImplementedError("pad: gradiente.ops.movement.pad is not available yet")
-    return movement.pad(input, pad, mode=mode, value=value)
+    return _movement.pad(input, pad, mode=mode, value=value)
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -215,19 +213,17 @@ def _activation(fn, name):
     return activation
 
 
-relu = _activation(lambda input: _ew.relu(input), "relu")
-relu6 = _activation(lambda input: _ew.hardtanh(input, 0.0, 6.0), "relu6")
-elu = _activation(lambda input, alpha=1.0: _ew.elu(input, alpha), "elu")
-selu = _activation(lambda input: _ew.selu(input), "selu")
-celu = _activation(lambda input, alpha=1.0: _ew.celu(input, alpha), "celu")
-silu = _activation(lambda input: _ew.silu(input), "silu")
-mish = _activation(lambda input: _ew.mish(input), "mish")
-hardsigmoid = _activation(lambda input: _ew.hardsigmoid(input), "hardsigmoid")
-hardswish = _activation(lambda input: _ew.hardswish(input), "hardswish")
-leaky_relu = _activation(lambda input, negative_slope=0.01: _ew.leaky_relu(input, negative_slope),
-                         "leaky_relu")
-hardtanh = _activation(lambda input, min_val=-1.0, max_val=1.0: _ew.hardtanh(input, min_val,
-                                                                             max_val), "hardtanh")
+relu = _activation(_ew.relu, "relu")
+relu6 = _activation(_ew.relu6, "relu6")
+elu = _activation(_ew.elu, "elu")
+selu = _activation(_ew.selu, "selu")
+celu = _activation(_ew.celu, "celu")
+silu = _activation(_ew.silu, "silu")
+mish = _activation(_ew.mish, "mish")
+hardsigmoid = _activation(_ew.hardsigmoid, "hardsigmoid")
+hardswish = _activation(_ew.hardswish, "hardswish")
+leaky_relu = _activation(_ew.leaky_relu, "leaky_relu")
+hardtanh = _activation(_ew.hardtanh, "hardtanh")
 gelu, softplus, softsign = _ew.gelu, _ew.softplus, _ew.softsign
 logsigmoid, tanhshrink = _ew.logsigmoid, _ew.tanhshrink
 sigmoid, tanh = _ew.sigmoid, _ew.tanh

@@ -986,23 +986,23 @@ def cast(input, np_dtype):
     return Cast.apply(input, np_dtype)
 
 
-def leaky_relu(input, negative_slope=0.01, inplace=False):
+def leaky_relu(input, negative_slope=0.01):
     return LeakyRelu.apply(input, negative_slope)
 
 
-def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+def hardtanh(input, min_val=-1.0, max_val=1.0):
     return clamp(input, min_val, max_val)
 
 
-def relu6(input, inplace=False):
+def relu6(input):
     return hardtanh(input, 0.0, 6.0)
 
 
-def elu(input, alpha=1.0, inplace=False):
+def elu(input, alpha=1.0):
     return Elu.apply(input, alpha, 1.0, 1.0)
 
 
-def celu(input, alpha=1.0, inplace=False):
+def celu(input, alpha=1.0):
     return Elu.apply(input, alpha, 1.0, 1.0 / alpha)
 
 
@@ -1010,7 +1010,7 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def selu(input, inplace=False):
+def selu(input):
     return Elu.apply(input, _SELU_ALPHA, _SELU_SCALE, 1.0)
 
 
@@ -1022,20 +1022,20 @@ def gelu(input, approximate="none"):
     return Gelu.apply(input, approximate)
 
 
-def silu(input, inplace=False):
+def silu(input):
     """x * sigmoid(x)"""
     return input * sigmoid(input)  # noqa: F821
 
 
-def mish(input, inplace=False):
+def mish(input):
     return input * tanh(softplus(input))  # noqa: F821
 
 
-def hardsigmoid(input, inplace=False):
+def hardsigmoid(input):
     return clamp(input / 6.0 + 0.5, 0.0, 1.0)
 
 
-def hardswish(input, inplace=False):
+def hardswish(input):
     return input * hardsigmoid(input)
 
 
