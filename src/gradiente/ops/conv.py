@@ -313,7 +313,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                        output_padding, groups, dilation)
 
 
-def _pool_windows(op, nd, input, kernel_size, stride, padding, dilation, pad_value):
+def _pool_windows(op, nd, input, kernel_size, stride, padding, dilation, pad_value,
+                  ceil_mode):
     input, unbatched = _batched(op, input, nd)
     kernel = _tuple(op, "kernel_size", kernel_size, nd)
     stride = kernel if stride is None or stride == [] else _tuple(op, "stride", stride, nd)
@@ -322,16 +323,33 @@ def _pool_windows(op, nd, input, kernel_size, stride, padding, dilation, pad_val
         raise RuntimeError(f"{op}: pad should be at most half of the kernel size, got padding "
                            f"{padding} and kernel_size {kernel}")
     dilation = _tuple(op, "dilation", dilation, nd)
-    cols = Windows.apply(input, kernel, stride, padding, dilation, pad_value)
-    return cols, unbatched, (input.shape, kernel, stride, padding, dilation)
+    extra = (_ceil_extra(input.shape[2:], kernel, stride, padding, dilation) if ceil_mode
+             else (0,) * nd)
+    source = input
+    if any(extra):  # ceil_mode: a last, partial window reaching past the right padding
+        widths = [w for e in reversed(extra) for w in (0, e)]
+        source = pad_tensor(input, widths, value=pad_value)
+    cols = Windows.apply(source, kernel, stride, padding, dilation, pad_value)
+    return cols, unbatched, (input.shape, kernel, stride, padding, dilation), extra
+
+
+def _ceil_extra(spatial, kernel, stride, padding, dilation):
+    """The right padding that gives PyTorch's ceil_mode output sizes: one more window where a
+    partial one remains, unless it would start in the right padding."""
+    extra = []
+    for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation):
+        span = n + 2 * p - d * (k - 1) - 1
+        out = -(-span // s) + 1
+        if (out - 1) * s >= n + p:
+            out -= 1
+        extra.append(max(0, (out - 1) * s - span))
+    return tuple(extra)
 
 
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
               return_indices):
-    if ceil_mode:
-        raise NotImplementedError(f"{op}: ceil_mode=True is not supported yet")
-    cols, unbatched, geometry = _pool_windows(op, nd, input, kernel_size, stride, padding,
-                                              dilation, -np.inf)
+    cols, unbatched, geometry, _ = _pool_windows(op, nd, input, kernel_size, stride, padding,
+                                                 dilation, -np.inf, ceil_mode)
     # the gradient goes to the first maximum of each window, as in PyTorch
     best = _first_max(cols.array)
     out = PickWindow.apply(cols, best)
@@ -375,18 +393,21 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
-    if ceil_mode:
-        raise NotImplementedError(f"{op}: ceil_mode=True is not supported yet")
-    cols, unbatched, geometry = _pool_windows(op, nd, input, kernel_size, stride, padding, 1,
-                                              0.0)
-    kernel = geometry[1]
+    cols, unbatched, geometry, extra = _pool_windows(op, nd, input, kernel_size, stride,
+                                                     padding, 1, 0.0, ceil_mode)
+    shape, kernel, stride, padding = geometry[:4]
     if divisor_override:
         out = cols.sum(2) / divisor_override
-    elif count_include_pad or not any(geometry[3]):
+    elif not any(extra) and (count_include_pad or not any(padding)):
         out = cols.mean(2)
-    else:  # divide by the number of real (not padding) elements in each window
-        ones = Tensor._make(np.ones((1, 1) + tuple(geometry[0][2:]), dtype=cols.array.dtype))
-        counts = Windows.apply(ones, kernel, *geometry[2:], 0.0).array.sum(2)
+    else:  # divide by the elements of each window inside the (padded) input, as PyTorch
+        counted = np.zeros((1, 1) + tuple(n + 2 * p + e for n, p, e in
+                                          zip(shape[2:], padding, extra)), dtype=cols.array.dtype)
+        inside = tuple(slice(0, n + 2 * p) if count_include_pad else slice(p, p + n)
+                       for n, p in zip(shape[2:], padding))
+        counted[(0, 0) + inside] = 1
+        counts = Windows.apply(Tensor._make(counted), kernel, stride, (0,) * len(kernel),
+                               geometry[4], 0.0).array.sum(2)
         out = cols.sum(2) / Tensor._make(counts)
     return out.squeeze(0) if unbatched else out
 
