@@ -5,11 +5,13 @@ import traceback
 
 import numpy as np
 
-__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled"]
+__all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
+           "is_anomaly_check_nan_enabled"]
 
 
 class _State:
-    enabled = False
+    enabled = False  # record where each operation was created
+    check_nan = True  # and, when enabled, check every gradient for NaN and Inf
 
 
 STATE = _State()
@@ -19,26 +21,38 @@ def is_anomaly_enabled():
     return STATE.enabled
 
 
+def is_anomaly_check_nan_enabled():
+    return STATE.check_nan
+
+
 class detect_anomaly:
-    """Inside this context, record where each operation was created and check every gradient
-    for NaN and Inf during backward."""
+    """Inside this context, record where each operation was created and (unless
+    ``check_nan=False``) check every gradient for NaN and Inf during backward."""
+
+    mode = True
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
 
     def __enter__(self):
-        self._previous = STATE.enabled
-        STATE.enabled = self.check_nan
+        self._previous = (STATE.enabled, STATE.check_nan)
+        STATE.enabled, STATE.check_nan = self.mode, self.check_nan
 
     def __exit__(self, *exc):
-        STATE.enabled = self._previous
+        STATE.enabled, STATE.check_nan = self._previous
         return False
 
 
 class set_detect_anomaly(detect_anomaly):
+    """Turn anomaly mode on or off now; as a context manager, restore the mode on exit."""
+
     def __init__(self, mode, check_nan=True):
-        super().__init__(mode and check_nan)
-        self.__enter__()
+        super().__init__(check_nan)
+        self.mode = bool(mode)
+        super().__enter__()
+
+    def __enter__(self):
+        pass  # the mode was set on construction
 
 
 def creation_stack():

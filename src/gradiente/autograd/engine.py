@@ -104,7 +104,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
         wanted = None if inputs is None else {id(t): t for t in inputs}
         captured = {}
         owned = {id(g.array) for g in root_grads}  # arrays that must be copied before storing
-        check_anomaly = anomaly.STATE.enabled
+        check_anomaly = anomaly.STATE.enabled and anomaly.STATE.check_nan
 
         plain_sum = not (create_graph or forward_ad.STATE.level or BATCHING.depth)
         for node in _topological_order(roots):
