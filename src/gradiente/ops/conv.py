@@ -82,14 +82,14 @@ class Windows(Function):
             padded[(slice(None), slice(None)) + tuple(slice(p, p + n) for p, n in
                                                       zip(padding, a.shape[2:]))] = a
             a = padded
-        if _tiles(a.shape[2:], kernel, stride, dilation):  # windows tile the input exactly
-            return _tile_axes(a.reshape(a.shape[:2] + _interleave(out_size, kernel)), len(kernel),
-                              to_windows=True).reshape(a.shape[:2] + (-1,) + out_size)
-        # one block copy per kernel offset: far faster than gathering through a strided view
-        out = np.empty(a.shape[:2] + (math.prod(kernel),) + out_size, dtype=a.dtype)
-        for k, index in _offsets(kernel, stride, dilation, out_size):
-            out[:, :, k] = a[index]
-        return out
+        # a strided view (N, C, *kernel, *out) of the input, copied once: the copy's inner loop
+        # runs along the output's rows, which are contiguous in the input when stride is 1
+        steps = a.strides[2:]
+        view = np.lib.stride_tricks.as_strided(
+            a, a.shape[:2] + tuple(kernel) + out_size,
+            a.strides[:2] + tuple(t * d for t, d in zip(steps, dilation))
+            + tuple(t * s for t, s in zip(steps, stride)), writeable=False)
+        return view.reshape(a.shape[:2] + (-1,) + out_size)
 
     @staticmethod
     def backward(ctx, g):
