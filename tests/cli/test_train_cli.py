@@ -170,11 +170,17 @@ def test_bad_prediction_inputs(tmp_path, capsys):
         capsys, ["predict", str(run), "--input", str(tmp_path / "none.csv")])
 
 
+def _default_sigint():
+    # a job started in the background of a non-interactive shell inherits SIGINT ignored, and
+    # Python then installs no KeyboardInterrupt handler: the child gets the default back
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start_training(out, epochs):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "gradiente", "train", *TINY, "--epochs",
                              str(epochs), "--out", str(out)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
 
 
 def _wait_for(path, process, timeout=60):
@@ -189,10 +195,15 @@ def _wait_for(path, process, timeout=60):
 def test_an_interrupted_run_leaves_a_loadable_checkpoint_and_resumes_exactly(tmp_path, how):
     out = tmp_path / "killed"
     process = _start_training(out, epochs=100000)
-    _wait_for(out / "metrics.json", process)
-    time.sleep(0.2)
-    process.send_signal(how)
-    _, err = process.communicate(timeout=60)
+    try:
+        _wait_for(out / "metrics.json", process)
+        time.sleep(0.2)
+        process.send_signal(how)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:  # a failed wait must not leave 100000 epochs running
+            process.kill()
+            process.communicate()
     if how == signal.SIGINT:
         assert process.returncode == 130 and err.strip().endswith("gradiente train: interrupted")
         assert "Traceback" not in err
