@@ -1,11 +1,13 @@
 """Shared test helpers: optional PyTorch, array conversion."""
 
-import importlib.util
-
 import numpy as np
 import pytest
 
-HAS_TORCH = importlib.util.find_spec("torch") is not None
+try:  # an import, not a lookup: a torch that is found but fails to import counts as missing
+    import torch  # noqa: F401
+    HAS_TORCH = True
+except ImportError:
+    HAS_TORCH = False
 requires_torch = pytest.mark.skipif(not HAS_TORCH, reason="torch is not installed")
 
 
