@@ -9,7 +9,6 @@ import gradiente as gr
 from gradiente import text
 from gradiente.cli import main
 
-pytest.importorskip("faker")
 
 
 def test_vocabulary_maps_tokens_indices_and_one_hot_vectors():
@@ -39,6 +38,7 @@ def test_bigram_probabilities_are_smoothed_counts():
 
 
 def test_corpora_load_offline_and_split_reproducibly():
+    pytest.importorskip("faker")  # the name corpora come from Faker, an optional extra
     words = text.corpus("names")
     assert len(words) > 5000 and all(w.isalpha() and w == w.lower() for w in words)
     first = text.split_words(words, seed=3)
@@ -50,6 +50,7 @@ def test_corpora_load_offline_and_split_reproducibly():
 
 
 def test_char_mlp_beats_bigram_counts_on_held_out_words():
+    pytest.importorskip("faker")  # the name corpora come from Faker, an optional extra
     words = text.corpus("names")[::4]
     train, _, test = text.split_words(words, seed=0)
     vocab = text.Vocabulary.from_words(words)
@@ -70,15 +71,30 @@ def test_sampling_respects_temperature_top_k_and_seed():
     model = text.BigramLM(len(vocab), smoothing=0.0)
     model.counts[:] = [[0, 1, 0], [0, 0, 1], [1, 0, 0]]  # '.' -> a -> b -> '.'
     assert text.sample(model, vocab, 3, generator=gr.Generator().manual_seed(0)) == ["ab"] * 3
-    model.counts[:] = 1
-    a = text.sample(model, vocab, 5, top_k=2, generator=gr.Generator().manual_seed(1))
-    b = text.sample(model, vocab, 5, top_k=2, generator=gr.Generator().manual_seed(1))
-    assert a == b
+    # rows '.', a, b: each token's least likely successor is 1 count of 6
+    model.counts[:] = [[1, 3, 2], [3, 1, 2], [3, 2, 1]]
+
+    def draw(seed, **options):
+        return text.sample(model, vocab, 400, generator=gr.Generator().manual_seed(seed),
+                           **options)
+
+    def has_a_least_likely_step(word):
+        return word == "" or "aa" in word or "bb" in word
+
+    top_two = draw(1, top_k=2)
+    assert top_two == draw(1, top_k=2)
+    assert not any(has_a_least_likely_step(w) for w in top_two)
+    assert sum(has_a_least_likely_step(w) for w in draw(1)) > 50  # 1/6 of first steps alone
+    # the most likely successors: '.' -> a -> '.'
+    assert draw(2, temperature=1e-3) == ["a"] * 400
+    # empty words: P('.' first) = 1/6 at temperature 1, near 1/3 when flattened
+    assert draw(3).count("") / 400 < 0.25 < draw(3, temperature=100.0).count("") / 400
     with pytest.raises(ValueError, match="temperature must be positive"):
         text.sample(model, vocab, 1, temperature=0)
 
 
 def test_lm_command_trains_saves_and_samples(tmp_path, capsys):
+    pytest.importorskip("faker")  # the name corpora come from Faker, an optional extra
     out = tmp_path / "lm"
     assert main(["lm", "train", "--epochs", "1", "--hidden", "16", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
