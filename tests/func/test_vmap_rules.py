@@ -98,8 +98,6 @@ def test_scalar_examples_through_function_rules(rng):
 
 def test_pick_window_directly(rng):
     from gradiente.ops import conv
-    if not hasattr(conv, "PickWindow"):
-        pytest.skip("max pooling does not use PickWindow")
     cols, choice = normal(rng, B, 2, 3, 4, 5, 5), rng.integers(0, 4, size=(2, 3, 5, 5))
     check(lambda c: conv.PickWindow.apply(c, choice), cols)
     values = normal(rng, B, 2, 3, 5, 5)
