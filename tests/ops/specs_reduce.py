@@ -81,10 +81,7 @@ SPECS = [
     OpSpec("prod_dim_one_zero", lambda lib, x: x.prod(1), [((3, 4),), ((2, 5, 3),)],
            make_inputs=zeros_along(1), covers=("Prod",)),
     OpSpec("prod_dim_two_zeros", lambda lib, x: x.prod(-1), [((3, 4),)],
-           make_inputs=zeros_along(-1, 2), covers=("Prod",), known_bugs=dict(
-               gradgradcheck="bug: prod's double backward gives 0 for d2/dxi dxj where xi and "
-                             "xj are a slice's only two zeros (the product of the rest; torch "
-                             "gets it)")),
+           make_inputs=zeros_along(-1, 2), covers=("Prod",)),
     # ----- extremes -----------------------------------------------------------------------------
     OpSpec("amax", lambda lib, x: lib.amax(x), ANY_SHAPE, make_inputs=distinct),
     OpSpec("amax_dims", lambda lib, x: x.amax((0, -1)), MATRIX_UP, make_inputs=distinct,

@@ -146,13 +146,17 @@ def _prod_of_others(ctx):
     zero = x.array == 0
     if not zero.any():
         return out / x
-    # out / x is exact (also as a function, for second derivatives) wherever x != 0; at a
-    # zero it is the product of the non-zeros when it is its slice's only zero, else 0.
+    # out / x is exact (also as a function, for second derivatives) wherever x != 0. At a zero
+    # it is the product of the non-zeros when it is its slice's only zero; with two zeros, that
+    # product times the other zero (0, but its derivative is what second derivatives need);
+    # with more, 0 (every first and second derivative of it is 0 too).
     zeros_per_slice = np.sum(zero, axis=ctx.axes, keepdims=True)
     zero = _const(zero)
     x_safe = where(zero, 1.0, x)
     nonzero_prod = x_safe.prod(ctx.axes, keepdim=True)
-    at_zero = where(_const(zeros_per_slice == 1), nonzero_prod, 0.0)
+    other_zero = where(zero, x, 0.0).sum(ctx.axes, keepdim=True) - x
+    at_zero = where(_const(zeros_per_slice == 1), nonzero_prod,
+                    where(_const(zeros_per_slice == 2), nonzero_prod * other_zero, 0.0))
     return where(zero, at_zero, out / x_safe)
 
 
