@@ -99,7 +99,10 @@ class Tensor:
                                "require grad")
         if self.grad_fn is not None:
             import weakref
-            self.grad_fn.retained = weakref.ref(self)
+            node = self.grad_fn
+            node.retained = weakref.ref(self)
+            if node.hooks is None:  # the engine visits nodes with hooks: retain_grad is one
+                node.hooks = []
             self._retains_grad = True
 
     @property
@@ -121,8 +124,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad."""
-        from .autograd.engine import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        _engine.backward(self, gradient, retain_graph, create_graph, inputs)
 
     # ----- metadata -----------------------------------------------------------------------
     @property
@@ -431,3 +433,6 @@ def _format(t):
     if t._tangent:  # {dual level: tangent}; show the innermost level's
         extras.append(f"tangent={t._tangent[max(t._tangent)].array!r}")
     return prefix + body + "".join(", " + e for e in extras) + ")"
+
+
+from .autograd import engine as _engine  # noqa: E402 - the engine imports Tensor from here

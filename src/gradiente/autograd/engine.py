@@ -7,12 +7,12 @@ to its input's shape (undoing broadcasting) and checks its shape and dtype, nami
 operation when a rule returns something wrong.
 """
 
-import operator
+from heapq import heappop, heappush
 
 import numpy as np
 
 from ..tensor import Tensor
-from .function import Node, raise_released, reachable, BATCHING
+from .function import Node, BATCHING, RULES
 from .grad_mode import STATE
 from . import anomaly, forward_ad
 
@@ -63,10 +63,15 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def _roots(tensors, grads, op):
-    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if grads is None or isinstance(grads, Tensor):
-        grads = [grads] * len(tensors) if grads is None else [grads]
-    grads = list(grads)
+    """The outputs as a list, and their gradients: given ones checked, None for an implicit 1."""
+    if isinstance(tensors, Tensor):
+        tensors = [tensors]
+        grads = [grads if grads is None or isinstance(grads, Tensor) else grads]
+    else:
+        tensors = list(tensors)
+        if grads is None or isinstance(grads, Tensor):
+            grads = [grads] * len(tensors) if grads is None else [grads]
+        grads = list(grads)
     if len(grads) != len(tensors):
         raise RuntimeError(f"{op}: got {len(grads)} gradients for {len(tensors)} outputs")
     for i, (t, g) in enumerate(zip(tensors, grads)):
@@ -80,12 +85,11 @@ def _roots(tensors, grads, op):
                 raise RuntimeError(f"{op}: grad can be implicitly created only for scalar "
                                    f"outputs; the output has shape {tuple(t.shape)}, so pass "
                                    f"gradient= (a tensor of that shape)")
-            grads[i] = Tensor._make(np.ones(t.array.shape, dtype=t.array.dtype))
         else:
             if not isinstance(g, Tensor):
                 from ..creation import as_tensor
                 g = as_tensor(g, dtype=t.dtype)
-            if tuple(g.shape) != tuple(t.shape):
+            if g.array.shape != t.array.shape:
                 raise RuntimeError(f"{op}: mismatch in shape: gradient has shape "
                                    f"{tuple(g.shape)} but the output has shape {tuple(t.shape)}")
             grads[i] = g
@@ -93,29 +97,55 @@ def _roots(tensors, grads, op):
 
 
 def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
-    """The backward sweep. Returns {id(input): gradient} when ``inputs`` is given."""
-    previous_mode = STATE.grad_enabled
+    """The backward sweep. Returns {id(input): gradient} when ``inputs`` is given.
+
+    First-order gradients flow as plain arrays: rules written in NumPy vocabulary
+    (``Function.numpy_rules``) run on them directly, the others get them wrapped in Tensors.
+    With ``create_graph`` (or forward AD or vmap active) gradients are Tensors throughout, so
+    the sweep itself is recorded.
+    """
+    previous_mode, previous_arrays = STATE.grad_enabled, RULES.on_arrays
     STATE.grad_enabled = create_graph
+    on_arrays = not (create_graph or forward_ad.STATE.level or BATCHING.depth)
     try:
         grads = {}  # node or leaf tensor -> gradient so far
+        pending = []  # heap of (-seq, node): the latest recorded node holding a gradient first
+        owned = set()  # ids of arrays that must be copied before a leaf's .grad takes them
         for t, g in zip(roots, root_grads):
             key = t.grad_fn or t
-            grads[key] = grads[key] + g if key in grads else g
+            if g is None:  # d(output)/d(output) = 1; a NumPy scalar (fast arithmetic) if 0-d
+                array = t.array
+                g = np.ones(array.shape, array.dtype) if array.ndim else array.dtype.type(1)
+                if not on_arrays:
+                    g = Tensor._make(np.asarray(g))
+            else:
+                owned.add(id(g.array))
+                if on_arrays:
+                    g = g.array
+            if key in grads:
+                grads[key] = grads[key] + g
+            else:
+                grads[key] = g
+                if key.__class__ is Node:
+                    heappush(pending, (-key.seq, key))
         wanted = None if inputs is None else {id(t): t for t in inputs}
+        capturing = wanted is not None and any(t.grad_fn is not None for t in inputs)
         captured = {}
-        owned = {id(g.array) for g in root_grads}  # arrays that must be copied before storing
         check_anomaly = anomaly.STATE.enabled and anomaly.STATE.check_nan
+        RULES.on_arrays = on_arrays
 
-        plain_sum = not (create_graph or forward_ad.STATE.level or BATCHING.depth)
-        for node in _topological_order(roots):
-            g = grads.pop(node, None)
-            if g is None:
-                continue
-            if wanted is not None or node.hooks is not None or node.retained is not None:
+        # every node that could add to a node's gradient was recorded after it, so the node
+        # with the highest sequence number has its whole gradient: a topological order
+        while pending:
+            node = heappop(pending)[1]
+            g = grads.pop(node)
+            if node.hooks is not None or capturing:
                 g = _visit(node, g, wanted, captured, accumulate, create_graph, owned)
-            if node.released:
-                raise_released(node)
-            results = node.fn.backward(node, g)
+            # a released node raises when its rule reads what it saved (ctx.saved_tensors)
+            if not on_arrays or node.fn.numpy_rules:
+                results = node.fn.backward(node, g)
+            else:
+                results = _tensor_rule(node, g)
             parents = node.parents
             if results.__class__ is not tuple:
                 results = (results,)
@@ -127,30 +157,42 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             for i, (parent, gi) in enumerate(zip(parents, results)):
                 if parent is None or gi is None:
                     continue
-                if gi.__class__ is not Tensor and not isinstance(gi, Tensor):
-                    gi = Tensor._make(np.asarray(gi))
                 if parent.__class__ is Node:
                     shape, dtype = parent.shape, parent.dtype
                 else:
                     shape, dtype = parent.array.shape, parent.array.dtype
-                array = gi.array
+                if on_arrays:
+                    # NumPy scalars (what 0-d arithmetic gives) flow on as they are
+                    if gi.__class__ is not np.ndarray and not isinstance(gi, np.generic):
+                        gi = _numpy_gradient(node, i, gi)
+                    array = gi
+                else:
+                    if not isinstance(gi, Tensor):
+                        gi = Tensor._make(np.asarray(gi))
+                    array = gi.array
                 # NumPy's dtypes are singletons, so `is` settles the common case cheaply
                 if array.shape != shape or (array.dtype is not dtype and array.dtype != dtype):
-                    gi = _validate(node, i, shape, dtype, gi)
+                    gi = _fit(node, i, shape, dtype, gi)
                 previous = grads.get(parent)
                 if previous is None:
                     grads[parent] = gi
-                elif plain_sum:
-                    total = previous.array + gi.array
-                    if total.__class__ is not np.ndarray:  # 0-d sums give NumPy scalars
-                        total = np.asarray(total)
-                    grads[parent] = Tensor._make(total)
-                else:
-                    grads[parent] = previous + gi  # keeps graphs, tangents and batched gradients
+                    if parent.__class__ is Node:
+                        heappush(pending, (-parent.seq, parent))
+                else:  # Tensor sums keep graphs, tangents and batched gradients
+                    grads[parent] = previous + gi
             if not retain_graph:
                 node.release()
 
+        RULES.on_arrays = False
         for leaf, g in grads.items():  # what is left are the leaves' gradients
+            if on_arrays and wanted is None and not leaf._hooks:
+                if leaf.grad is None:
+                    leaf.grad = Tensor._make(_owned_copy(g, owned))
+                else:
+                    leaf.grad.array += g
+                continue
+            if on_arrays:
+                g = _as_tensor(g)
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g)
             if wanted is not None:
@@ -166,45 +208,73 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                 leaf.grad.array += g.array
         return captured
     finally:
-        STATE.grad_enabled = previous_mode
+        STATE.grad_enabled, RULES.on_arrays = previous_mode, previous_arrays
+
+
+def _tensor_rule(node, g):
+    """Run a rule written with Tensor operations on the array ``g``; its gradients come back as
+    arrays."""
+    RULES.on_arrays = False
+    try:
+        results = node.fn.backward(node, _as_tensor(g))
+    finally:
+        RULES.on_arrays = True
+    if results.__class__ is not tuple:
+        results = (results,)
+    return tuple([r.array if isinstance(r, Tensor) else r for r in results])
+
+
+def _numpy_gradient(node, i, gi):
+    """A NumPy scalar or Python number from a rule, as a 0-d array."""
+    if isinstance(gi, Tensor):
+        raise TypeError(f"{node.name()}: its backward is declared numpy_rules but returned a "
+                        f"Tensor at index {i} when given arrays")
+    return np.asarray(gi)
+
+
+def _as_tensor(g):
+    return g if isinstance(g, Tensor) else Tensor._make(
+        g if g.__class__ is np.ndarray else np.asarray(g))
 
 
 def _visit(node, g, wanted, captured, accumulate, create_graph, owned):
     """Hooks, retain_grad and autograd.grad's capture for the tensor ``node`` produced."""
-    if node.hooks:
-        g = _run_hooks(node.hooks, g)
-    if node.retained is not None and accumulate:
-        tensor = node.retained()
-        if tensor is not None:
-            tensor.grad = _stored(g, create_graph, owned)
-    if wanted is not None:
-        for key, t in wanted.items():
-            if t.grad_fn is node:
-                captured[key] = g
-    return g
+    on_arrays = RULES.on_arrays
+    RULES.on_arrays = False
+    try:
+        g = _as_tensor(g)
+        if node.hooks:
+            g = _run_hooks(node.hooks, g)
+        if node.retained is not None and accumulate:
+            tensor = node.retained()
+            if tensor is not None:
+                tensor.grad = _stored(g, create_graph, owned)
+        if wanted is not None:
+            for key, t in wanted.items():
+                if t.grad_fn is node:
+                    captured[key] = g
+    finally:
+        RULES.on_arrays = on_arrays
+    return g.array if on_arrays else g
 
 
-def _topological_order(roots):
-    return sorted(reachable([t.grad_fn for t in roots]), key=_by_sequence, reverse=True)
+def _fit(node, i, shape, dtype, gi):
+    """A rule's gradient summed back over the dims broadcasting added and cast to its input's
+    dtype; a shape that does not broadcast to the input's means the rule is wrong."""
+    from ..ops.reduce import sum_to_shape, sum_to_shape_array
 
-
-_by_sequence = operator.attrgetter("seq")
-
-
-def _validate(node, i, shape, dtype, gi):
-    """Reduce a rule's gradient to its input's shape and dtype, or say which rule is wrong."""
-    from ..ops.reduce import sum_to_shape
-
-    if gi.array.shape != shape:
+    on_arrays = not isinstance(gi, Tensor)
+    have = gi.shape if on_arrays else gi.array.shape
+    if have != shape:
         try:
-            gi = sum_to_shape(gi, shape)
+            gi = sum_to_shape_array(gi, shape) if on_arrays else sum_to_shape(gi, shape)
         except ValueError:
             raise RuntimeError(f"{node.name()}: function backward returned an invalid gradient "
-                               f"at index {i} - got shape {tuple(gi.shape)} but expected shape "
+                               f"at index {i} - got shape {tuple(have)} but expected shape "
                                f"compatible with {tuple(shape)}") from None
-    if gi.array.dtype != dtype:
-        gi = gi.to(dtype)
-    return gi
+    if on_arrays:
+        return gi.astype(dtype) if gi.dtype != dtype else gi
+    return gi.to(dtype) if gi.array.dtype != dtype else gi
 
 
 def _run_hooks(hooks, g):
@@ -219,8 +289,14 @@ def _stored(g, create_graph, owned):
     """The gradient to store in ``.grad``: detached, and never sharing memory with another."""
     if create_graph:
         return g
-    array = g.array
-    if id(array) in owned or not array.flags.owndata:
+    return Tensor._make(_owned_copy(g.array, owned))
+
+
+def _owned_copy(array, owned):
+    """``array`` as an ndarray of its own: copied if something else holds or views it."""
+    if array.__class__ is not np.ndarray:
+        return np.asarray(array)  # a NumPy scalar: a new array
+    if array.base is not None or id(array) in owned:
         array = array.copy()
     owned.add(id(array))
-    return Tensor._make(array)
+    return array

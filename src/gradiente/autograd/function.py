@@ -3,18 +3,25 @@
 Every operation is a ``Function`` subclass with three static rules side by side::
 
     class Mul(Function):
+        numpy_rules = True
         @staticmethod
         def forward(ctx, x, y):          # arrays in, array out (x.array * y.array)
         @staticmethod
-        def backward(ctx, g):            # VJP: one gradient per input, written with Tensor ops
+        def backward(ctx, g):            # VJP: one gradient per input (g * y, g * x)
         @staticmethod
         def jvp(ctx, dx, dy):            # JVP: the output tangent from the input tangents
 
 ``Function.apply`` runs ``forward`` and, when an input requires grad and grad mode is on,
 records a ``Node``: the ``ctx`` the rules saw, which also knows its parents. The node never
 references its output tensor (no reference cycles); ``ctx.output`` rebuilds it on demand.
-Rules use Tensor operations, so when the engine runs them with ``create_graph=True`` the
-backward pass is itself recorded and every derivative is differentiable again.
+
+A rule is written in the vocabulary that NumPy arrays and Tensors share: operators, NumPy
+ufuncs (``np.cos(x)``), ``np.where``, ``reshape``, ``sum``, ``mT``. With ``numpy_rules = True``
+the engine runs the backward rule on plain arrays for first-order gradients (nothing recorded,
+no Tensor made); with ``create_graph=True`` it runs the same code on Tensors, whose ufuncs
+dispatch to gradiente's operations, so the backward pass is recorded and every derivative is
+differentiable again. Rules that need gradiente's own operations keep ``numpy_rules = False``
+and always receive Tensors, as custom functions do.
 """
 
 import functools
@@ -73,19 +80,36 @@ class Node:
 
     @property
     def saved_tensors(self):
-        if self.released:
-            raise_released(self)
-        if self._saved is None:
+        saved = self._saved
+        if saved is None:
+            if self.released:
+                raise_released(self)
             return ()
-        if self._saved_versions is not None:
-            for tensor, version in zip(self._saved, self._saved_versions):
-                if version is not None and tensor._version[0] != version:
-                    raise RuntimeError(
-                        f"one of the variables needed for gradient computation has been "
-                        f"modified by an inplace operation: the {tuple(tensor.shape)} tensor "
-                        f"saved by {self.name()} is at version {tensor._version[0]}; expected "
-                        f"version {version}. Use .clone() before modifying it in place.")
-        return self._saved
+        versions = self._saved_versions
+        if versions is None:  # not recorded: nothing to check
+            return saved
+        if RULES.on_arrays:  # the values, 0-d ones as NumPy scalars (their arithmetic is fast)
+            values = []
+            for tensor, version in zip(saved, versions):
+                if version is None:  # a Python number
+                    values.append(tensor)
+                    continue
+                if tensor._version[0] != version:
+                    self._raise_modified(tensor, version)
+                array = tensor.array
+                values.append(array if array.ndim else array[()])
+            return tuple(values)
+        for tensor, version in zip(saved, versions):
+            if version is not None and tensor._version[0] != version:
+                self._raise_modified(tensor, version)
+        return saved
+
+    def _raise_modified(self, tensor, version):
+        raise RuntimeError(
+            f"one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: the {tuple(tensor.shape)} tensor saved by {self.name()} is at "
+            f"version {tensor._version[0]}; expected version {version}. Use .clone() before "
+            f"modifying it in place.")
 
     @property
     def output(self):
@@ -98,6 +122,8 @@ class Node:
                 f"one of the variables needed for gradient computation has been modified by an "
                 f"inplace operation: the output of {self.name()} is at version {version_box[0]}; "
                 f"expected version {version}. Use .clone() before modifying it in place.")
+        if RULES.on_arrays:
+            return array if array.ndim else array[()]
         out = Tensor._make(array)
         if self.seq >= 0:
             out.grad_fn = self
@@ -108,8 +134,7 @@ class Node:
 
     def release(self):
         """Free what backward saved (``retain_graph=False``)."""
-        if (self._saved is not None or self._output is not None
-                or not self.__dict__.keys() <= _NODE_KEYS):
+        if self._saved is not None or self._output is not None:
             self.released = True
             self._saved = self._output = None
         self.inputs = None
@@ -141,9 +166,6 @@ def reachable(nodes, since=0):
     return seen
 
 
-_NODE_KEYS = {"fn", "parents", "needs_input_grad", "seq", "shape", "dtype", "hooks", "retained",
-              "released", "_saved", "_saved_versions", "_output", "inputs",
-              "created_at"}
 FunctionCtx = Node
 
 
@@ -165,6 +187,7 @@ class Function:
 
     differentiable = True
     saves_output = False
+    numpy_rules = False  # True: backward is NumPy code that runs on arrays and on Tensors alike
 
     @staticmethod
     def forward(ctx, *args):
@@ -186,14 +209,13 @@ class Function:
                 return out
         ctx = Node()
         ctx.fn = cls
-        record = False
+        parents = None
         if _GRAD.grad_enabled:
             if cls.differentiable:
                 for a in args:
                     if isinstance(a, Tensor) and a._requires_grad:
-                        record = True
-                        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
-                                                      for a in args])
+                        parents, needs = _parents(args)
+                        ctx.needs_input_grad = needs
                         break
             # forward computes values only: a custom forward using Tensor ops records nothing
             _GRAD.grad_enabled = False
@@ -206,36 +228,61 @@ class Function:
         if result.__class__ is not np.ndarray:
             result = result.array if isinstance(result, Tensor) else np.asarray(result)
         out = _make(result)
-        if record and result.dtype.kind == "f":
-            _record(ctx, args, result, out)
-        if cls.saves_output and (record or _FORWARD_AD.level):
+        if parents is not None and result.dtype.kind == "f":
+            # record: ctx becomes the graph node of out
+            ctx.parents = parents
+            ctx.shape = result.shape
+            ctx.dtype = result.dtype
+            ctx.seq = next(_sequence)
+            ctx.inputs = args  # what explain/ replays to show each step's value
+            saved = ctx._saved
+            if saved is not None:
+                ctx._saved_versions = _versions(saved)
+            out.grad_fn = ctx
+            out._requires_grad = True
+            if cls.saves_output:
+                ctx._output = (result, out._version, 0)
+            if _ANOMALY.enabled:
+                ctx.created_at = anomaly.creation_stack()
+        elif cls.saves_output and _FORWARD_AD.level:
             ctx._output = (result, out._version, 0)
         if _FORWARD_AD.level and cls.differentiable:
             forward_ad.propagate(cls, ctx, args, out)
         return out
 
 
-def _record(ctx, args, result, out):
-    """Make ``ctx`` the graph node of ``out``."""
-    ctx.parents = tuple([(a.grad_fn or a) if needs else None
-                         for a, needs in zip(args, ctx.needs_input_grad)])
-    ctx.shape = result.shape
-    ctx.dtype = result.dtype
-    ctx.seq = next(_sequence)
-    ctx.inputs = args  # what explain/ replays to show each step's value
-    saved = ctx._saved
-    if saved is not None:
-        ctx._saved_versions = tuple([t._version[0] if isinstance(t, Tensor) else None
-                                     for t in saved])
-    out.grad_fn = ctx
-    out._requires_grad = True
-    if anomaly.STATE.enabled:
-        ctx.created_at = anomaly.creation_stack()
+def _parents(args):
+    """Per argument: its graph node, or the leaf itself, when it requires grad; else None.
+    Also the flags ``needs_input_grad``. (Loops: faster than comprehensions on this path.)"""
+    parents, needs = [], []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            parents.append(a.grad_fn or a)
+            needs.append(True)
+        else:
+            parents.append(None)
+            needs.append(False)
+    return tuple(parents), tuple(needs)
+
+
+def _versions(saved):
+    versions = []
+    for t in saved:
+        versions.append(t._version[0] if isinstance(t, Tensor) else None)
+    return tuple(versions)
 
 
 _make = Tensor._make
 _GRAD = STATE
 _FORWARD_AD = forward_ad.STATE
+_ANOMALY = anomaly.STATE
+
+
+class _Rules:
+    on_arrays = False  # while the engine runs a numpy_rules backward on plain arrays
+
+
+RULES = _Rules()
 
 
 class _Batching:

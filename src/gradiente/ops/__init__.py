@@ -134,6 +134,48 @@ def _zero(self):
     return _replace(self, 0)
 
 
+# NumPy ufuncs and functions called on tensors run gradiente's operation, so a rule written in
+# NumPy (``g * np.cos(x)``) records its own graph when it runs on Tensors (create_graph=True)
+_UFUNCS = {
+    np.add: elementwise.add, np.subtract: elementwise.sub, np.multiply: elementwise.mul,
+    np.true_divide: elementwise.div, np.floor_divide: elementwise.floor_divide,
+    np.remainder: elementwise.remainder, np.fmod: elementwise.fmod, np.power: elementwise.pow,
+    np.negative: elementwise.neg, np.positive: elementwise.positive,
+    np.arctan2: elementwise.atan2, np.maximum: elementwise.maximum,
+    np.minimum: elementwise.minimum, np.fmax: elementwise.fmax, np.fmin: elementwise.fmin,
+    np.matmul: linalg.matmul, np.equal: elementwise.eq, np.not_equal: elementwise.ne,
+    np.less: elementwise.lt, np.less_equal: elementwise.le, np.greater: elementwise.gt,
+    np.greater_equal: elementwise.ge, np.logical_and: elementwise.logical_and,
+    np.logical_or: elementwise.logical_or, np.logical_xor: elementwise.logical_xor,
+    np.logical_not: elementwise.logical_not, np.isnan: elementwise.isnan,
+    np.isinf: elementwise.isinf, np.isfinite: elementwise.isfinite,
+}
+_UFUNCS.update({f: elementwise.UNARY_FUNCTIONS[name] for name, (f, _) in elementwise.UNARY.items()
+                if isinstance(f, np.ufunc)})
+_ARRAY_FUNCTIONS = {np.where: elementwise.where, np.broadcast_to: movement.broadcast_to}
+
+
+def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    op = _UFUNCS.get(ufunc)
+    if op is not None and method == "__call__" and not kwargs:
+        return op(*inputs)
+    if any(isinstance(x, Tensor) and x._requires_grad for x in inputs + kwargs.get("out", ())):
+        raise TypeError(f"numpy.{ufunc.__name__}.{method}: no gradiente operation stands for this "
+                        f"call, so it would lose the graph of a tensor that requires grad; use "
+                        f"gradiente's operation, or call it on tensor.detach()")
+    inputs = [x.array if isinstance(x, Tensor) else x for x in inputs]
+    if "out" in kwargs:
+        kwargs["out"] = tuple(x.array if isinstance(x, Tensor) else x for x in kwargs["out"])
+    return getattr(ufunc, method)(*inputs, **kwargs)
+
+
+def _array_function(self, func, types, args, kwargs):
+    op = _ARRAY_FUNCTIONS.get(func)
+    if op is not None:
+        return op(*args, **kwargs)
+    return func._implementation(*args, **kwargs)  # NumPy on the values, through __array__
+
+
 def _attach_operators():
     for name, fn in _OPERATORS.items():  # the public function itself: one call less per op
         setattr(Tensor, name, fn)
@@ -146,6 +188,8 @@ def _attach_operators():
     Tensor.__setitem__ = indexing.setitem
     Tensor.zero_ = _inplace(_zero, "zero_")
     Tensor.copy_ = _inplace(_copy, "copy_")
+    Tensor.__array_ufunc__ = _array_ufunc
+    Tensor.__array_function__ = _array_function
     Tensor.__neg__ = elementwise.neg
     Tensor.__pos__ = elementwise.positive
     Tensor.__abs__ = elementwise.abs

@@ -1,13 +1,14 @@
 """Element-wise operations: arithmetic, the elementary functions, comparisons.
 
 Unary functions are rows of the ``UNARY`` table: a name, the forward array function and the
-local derivative f'(x, y) written with Tensor operations (y is the forward result). The same
-formula gives the VJP (g * f') and the JVP (dx * f'). The other operations are ``Function``
-classes with their forward, backward (VJP) and jvp rules side by side. Rules are written as if
-shapes matched: the engine sums gradients back over broadcast dimensions.
+local derivative f'(x, y) written in NumPy (y is the forward result). The same formula gives
+the VJP (g * f') and the JVP (dx * f'). The other operations are ``Function`` classes with
+their forward, backward (VJP) and jvp rules side by side. Rules are written as if shapes
+matched: the engine sums gradients back over broadcast dimensions.
 """
 
 import math
+import numbers
 
 import numpy as np
 
@@ -107,6 +108,7 @@ def _sum_present(*terms):
 # ----- arithmetic -----------------------------------------------------------------------------
 
 class Add(Function):
+    numpy_rules = True
     @staticmethod
     def forward(ctx, x, y):
         """out = x + y"""
@@ -124,6 +126,7 @@ class Add(Function):
 
 
 class Sub(Function):
+    numpy_rules = True
     @staticmethod
     def forward(ctx, x, y):
         """out = x - y"""
@@ -144,6 +147,7 @@ class Sub(Function):
 
 
 class Mul(Function):
+    numpy_rules = True
     @staticmethod
     def forward(ctx, x, y):
         """out = x * y"""
@@ -165,6 +169,7 @@ class Mul(Function):
 
 
 class Div(Function):
+    numpy_rules = True
     saves_output = True
 
     @staticmethod
@@ -193,6 +198,7 @@ class Div(Function):
 
 
 class Pow(Function):
+    numpy_rules = True
     saves_output = True
 
     @staticmethod
@@ -225,17 +231,18 @@ class Pow(Function):
 
 
 def _pow_derivative(x, y):
-    if not isinstance(y, Tensor):
+    if isinstance(y, numbers.Number):
         return y * x ** (y - 1) if y != 0 else x * 0.0
-    return where(y == 0, 0.0, y * x ** (y - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(y == 0, 0.0, y * x ** (y - 1))
 
 
 def _pow_exponent_derivative(x, out):
     # x == 0 gives 0 * log(0); PyTorch takes the derivative there as 0.
-    if not isinstance(x, Tensor):
+    if isinstance(x, numbers.Number):
         return out * math.log(x) if x > 0 else out * 0.0
-    safe_x = where(x == 0, 1.0, x)
-    return where(x == 0, 0.0, out * log(safe_x))  # noqa: F821
+    zero = x == 0
+    return np.where(zero, 0.0, out * np.log(np.where(zero, 1.0, x)))
 
 
 class Remainder(Function):
@@ -406,6 +413,8 @@ def _nan_ignoring_share(x, y, wins):
 
 
 class Where(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, condition, x, y):
         """out = x where condition else y"""
@@ -413,7 +422,7 @@ class Where(Function):
         if not hasattr(cond, "dtype") or cond.dtype.kind != "b":
             raise RuntimeError(f"where: expected condition to be a bool tensor, got "
                                f"{getattr(cond, 'dtype', type(cond).__name__)}")
-        ctx.condition = condition
+        ctx.condition = cond
         a, b = _binary_arrays("where", x, y)
         _check_broadcast("where", cond.shape, np.broadcast_shapes(np.shape(a), np.shape(b)))
         return np.where(cond, a, b)
@@ -424,8 +433,8 @@ class Where(Function):
         c = ctx.condition
         needs = ctx.needs_input_grad
         # zeros are written, not multiplied in, so an inf or NaN in g never leaks as 0 * inf
-        gx = where(c, g, 0.0) if needs[1] else None
-        gy = where(c, 0.0, g) if needs[2] else None
+        gx = np.where(c, g, 0.0) if needs[1] else None
+        gy = np.where(c, 0.0, g) if needs[2] else None
         return None, gx, gy
 
     @staticmethod
@@ -545,6 +554,7 @@ class Elementwise(Function):
     """y = f(x) with derivative f'(x, y); subclasses are made from the rows of ``UNARY``."""
 
     saves_output = True
+    numpy_rules = True
     f = None
     df = None
 
@@ -641,7 +651,7 @@ def _erfc_array(a):
 _SQRT_PI = math.sqrt(math.pi)
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
-# name: (forward on arrays, f'(x, y) with Tensor ops)
+# name: (forward on arrays, f'(x, y) in NumPy: it runs on arrays and on Tensors alike)
 UNARY = {
     "exp": (np.exp, lambda x, y: y),
     "exp2": (np.exp2, lambda x, y: y * _LN2),
@@ -654,28 +664,28 @@ UNARY = {
     "rsqrt": (lambda a: 1 / np.sqrt(a), lambda x, y: -0.5 * y * y * y),
     "reciprocal": (np.reciprocal, lambda x, y: -(y * y)),
     "square": (np.square, lambda x, y: 2 * x),
-    "abs": (np.abs, lambda x, y: sign(x)),  # noqa: F821
-    "sin": (np.sin, lambda x, y: cos(x)),  # noqa: F821
-    "cos": (np.cos, lambda x, y: -sin(x)),  # noqa: F821
+    "abs": (np.abs, lambda x, y: np.sign(x)),
+    "sin": (np.sin, lambda x, y: np.cos(x)),
+    "cos": (np.cos, lambda x, y: -np.sin(x)),
     "tan": (np.tan, lambda x, y: 1 + y * y),
-    "asin": (np.arcsin, lambda x, y: rsqrt(1 - x * x)),  # noqa: F821
-    "acos": (np.arccos, lambda x, y: -rsqrt(1 - x * x)),  # noqa: F821
+    "asin": (np.arcsin, lambda x, y: 1 / np.sqrt(1 - x * x)),
+    "acos": (np.arccos, lambda x, y: -1 / np.sqrt(1 - x * x)),
     "atan": (np.arctan, lambda x, y: 1 / (1 + x * x)),
-    "sinh": (np.sinh, lambda x, y: cosh(x)),  # noqa: F821
-    "cosh": (np.cosh, lambda x, y: sinh(x)),  # noqa: F821
+    "sinh": (np.sinh, lambda x, y: np.cosh(x)),
+    "cosh": (np.cosh, lambda x, y: np.sinh(x)),
     "tanh": (np.tanh, lambda x, y: 1 - y * y),
-    "asinh": (np.arcsinh, lambda x, y: rsqrt(x * x + 1)),  # noqa: F821
-    "acosh": (np.arccosh, lambda x, y: rsqrt(x * x - 1)),  # noqa: F821
+    "asinh": (np.arcsinh, lambda x, y: 1 / np.sqrt(x * x + 1)),
+    "acosh": (np.arccosh, lambda x, y: 1 / np.sqrt(x * x - 1)),
     "atanh": (np.arctanh, lambda x, y: 1 / (1 - x * x)),
     "sigmoid": (_sigmoid, lambda x, y: y * (1 - y)),
     "logit": (lambda a: np.log(a / (1 - a)), lambda x, y: 1 / (x * (1 - x))),
     "erf": (lambda a: _erf_array(a).astype(a.dtype),
-            lambda x, y: (2 / _SQRT_PI) * exp(-x * x)),  # noqa: F821
+            lambda x, y: (2 / _SQRT_PI) * np.exp(-x * x)),
     "erfc": (lambda a: _erfc_array(a).astype(a.dtype),
-             lambda x, y: (-2 / _SQRT_PI) * exp(-x * x)),  # noqa: F821
+             lambda x, y: (-2 / _SQRT_PI) * np.exp(-x * x)),
     # relu' = 1 where y != 0 (x > 0, or NaN as PyTorch), else 0: relu'(0) = 0, as the lectures
     # take it (a subgradient choice). A bool mask: g * mask is one pass, with no converted copy
-    "relu": (lambda a: np.maximum(a, 0), lambda x, y: ne(y, 0)),  # noqa: F821
+    "relu": (lambda a: np.maximum(a, 0), lambda x, y: y != 0),
     # piecewise-constant functions: derivative 0 everywhere it exists
     "sign": (np.sign, lambda x, y: x * 0.0),
     "floor": (np.floor, lambda x, y: x * 0.0),
@@ -722,6 +732,8 @@ __all__ += ["arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "abso
 
 
 class Neg(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x):
         """out = -x"""

@@ -164,17 +164,8 @@ class SumToShape(Function):
     @staticmethod
     def forward(ctx, x, shape):
         """out = x summed over the dims that broadcasting added or stretched"""
-        a = x.array
-        ctx.shape_in, ctx.shape_out = a.shape, shape
-        lead = a.ndim - len(shape)
-        if lead < 0:
-            raise ValueError(f"sum_to_shape: {a.shape} has fewer dims than {shape}")
-        axes = tuple(range(lead)) + tuple(
-            lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
-        if builtins.any(n != 1 and a.shape[lead + i] != n for i, n in enumerate(shape)):
-            raise ValueError(f"sum_to_shape: {a.shape} does not broadcast from {shape}")
-        out = np.sum(a, axis=axes, keepdims=True) if axes else a
-        return out.reshape(shape)
+        ctx.shape_in, ctx.shape_out = x.array.shape, shape
+        return sum_to_shape_array(x.array, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -184,6 +175,19 @@ class SumToShape(Function):
     @staticmethod
     def jvp(ctx, dx, _):
         return sum_to_shape(dx, ctx.shape_out)
+
+
+def sum_to_shape_array(a, shape):
+    """The array ``a`` summed down to ``shape`` (also used by the engine on plain arrays)."""
+    lead = a.ndim - len(shape)
+    if lead < 0:
+        raise ValueError(f"sum_to_shape: {a.shape} has fewer dims than {shape}")
+    if builtins.any(n != 1 and a.shape[lead + i] != n for i, n in enumerate(shape)):
+        raise ValueError(f"sum_to_shape: {a.shape} does not broadcast from {shape}")
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and a.shape[lead + i] != 1)
+    out = np.sum(a, axis=axes, keepdims=True) if axes else a
+    return out.reshape(shape)
 
 
 def sum_to_shape(x, shape):
