@@ -42,6 +42,8 @@ def _check_product(op, a, b):
 
 
 class Matmul(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y):
         """out = x @ y (1-D operands are promoted to matrices and the added dim removed)"""
@@ -55,22 +57,22 @@ class Matmul(Function):
         """dx = g @ yᵀ; dy = xᵀ @ g (with 1-D operands as row/column vectors)"""
         x, y = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        xm = x.unsqueeze(0) if x.ndim == 1 else x
-        ym = y.unsqueeze(-1) if y.ndim == 1 else y
-        gm = g
-        if y.ndim == 1:  # first, so that a 0-D g (vector @ vector) becomes (1, 1)
-            gm = gm.unsqueeze(-1)
-        if x.ndim == 1:
-            gm = gm.unsqueeze(-2)
+        x_vector, y_vector = x.ndim == 1, y.ndim == 1
+        if y_vector:  # first, so that a 0-D g (vector @ vector) becomes (1, 1)
+            y = y.reshape(-1, 1)
+            g = g.reshape(g.shape + (1,))
+        if x_vector:
+            x = x.reshape(1, -1)
+            g = g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
         gx = gy = None
         if needs[0]:
-            gx = gm @ ym.mT
-            if x.ndim == 1:
-                gx = gx.squeeze(-2)
+            gx = g @ y.mT
+            if x_vector:
+                gx = gx.reshape(gx.shape[:-2] + gx.shape[-1:])
         if needs[1]:
-            gy = xm.mT @ gm
-            if y.ndim == 1:
-                gy = gy.squeeze(-1)
+            gy = x.mT @ g
+            if y_vector:
+                gy = gy.reshape(gy.shape[:-1])
         return gx, gy
 
     @staticmethod
