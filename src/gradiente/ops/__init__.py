@@ -152,7 +152,8 @@ _UFUNCS = {
 }
 _UFUNCS.update({f: elementwise.UNARY_FUNCTIONS[name] for name, (f, _) in elementwise.UNARY.items()
                 if isinstance(f, np.ufunc)})
-_ARRAY_FUNCTIONS = {np.where: elementwise.where, np.broadcast_to: movement.broadcast_to}
+_ARRAY_FUNCTIONS = {np.where: elementwise.where, np.broadcast_to: movement.broadcast_to,
+                    np.einsum: linalg.einsum_from_numpy}
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):

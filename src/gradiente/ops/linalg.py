@@ -4,6 +4,7 @@ their JVP is the product rule; diagonal and diag_embed are linear and adjoint to
 
 import builtins
 import functools
+import math
 import string
 
 import numpy as np
@@ -171,6 +172,8 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1):
 # ----- einsum ---------------------------------------------------------------------------------
 
 class Einsum(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, equation, *operands):
         """out = Σ over the letters not in the output of Π operands, as the equation says"""
@@ -178,10 +181,8 @@ class Einsum(Function):
         arrays = [t.array for t in operands]
         ctx.terms, ctx.output_term = _parse_einsum(equation, tuple(a.shape for a in arrays))
         ctx.equation = ",".join(ctx.terms) + "->" + ctx.output_term
-        # a contraction path (BLAS through tensordot) pays off for large or many operands
-        optimize = len(arrays) > 2 or builtins.sum(a.size for a in arrays) > 4096
         try:
-            return np.einsum(ctx.equation, *arrays, optimize=optimize)
+            return np.einsum(ctx.equation, *arrays, optimize=_worth_a_path(arrays))
         except ValueError as e:
             shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
             raise RuntimeError(f"einsum: {equation!r} does not fit operands of shapes "
@@ -207,6 +208,17 @@ class Einsum(Function):
             term = Einsum.apply(ctx.equation, *changed)
             total = term if total is None else total + term
         return total
+
+
+def _worth_a_path(operands):
+    """Whether a contraction path (BLAS through tensordot) pays off: large or many operands."""
+    return len(operands) > 2 or builtins.sum(math.prod(a.shape) for a in operands) > 4096
+
+
+def einsum_from_numpy(subscripts, *operands, optimize=False):
+    """``np.einsum`` called on Tensors (ops._ARRAY_FUNCTIONS): einsum, which picks its own
+    contraction path."""
+    return einsum(subscripts, *operands)
 
 
 @functools.lru_cache(maxsize=256)
@@ -269,15 +281,20 @@ def _einsum_operand_grad(ctx, operands, g, k):
     # a letter only operand k has was summed away: its gradient is broadcast back along it
     available = set("".join(subscripts))
     reduced = "".join(c for c in spelled if c in available)
-    grad = einsum(",".join(subscripts) + "->" + reduced, *tensors)
+    grad = np.einsum(",".join(subscripts) + "->" + reduced, *tensors,
+                     optimize=_worth_a_path(tensors))
     if len(reduced) != len(spelled):
-        grad = grad.reshape([shape[i] if c in available else 1 for i, c in enumerate(spelled)])
-        grad = grad.expand(shape)
+        grad = grad.reshape(tuple(shape[i] if c in available else 1
+                                  for i, c in enumerate(spelled)))
+        grad = np.broadcast_to(grad, shape)
     return grad
 
 
 def _identity(n, like):
-    return Tensor._make(np.eye(n, dtype=like.array.dtype))
+    """The n × n identity in the dtype of ``like``, an array or a Tensor as ``like`` is."""
+    if isinstance(like, Tensor):
+        return Tensor._make(np.eye(n, dtype=like.array.dtype))
+    return np.eye(n, dtype=like.dtype)
 
 
 def einsum(equation, *operands):
