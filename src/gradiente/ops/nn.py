@@ -10,27 +10,17 @@ signatures (reductions, weights, implicit dims) on top of the functions defined 
 import numpy as np
 
 from ..autograd.function import Function
-from ..autograd.grad_mode import STATE
 from ..tensor import Tensor, _check_dim
-from .elementwise import (
-    _binary_arrays,
-    _floating,
-    abs,
-    clamp,
-    exp,
-    log,
-    log1p,
-    sigmoid,
-)
+from .elementwise import _binary_arrays, _floating
 
 __all__ = ["softmax", "log_softmax"]
 
 
 # ----- softmax and log-softmax ----------------------------------------------------------------
 
-def _log_softmax_array(a, axis):
+def _log_softmax_array(a, axis, maximum=None):
     # log-sum-exp with the row maximum subtracted: exp never overflows, logits of 1000 are fine
-    shifted = a - _max_keepdims(a, axis)
+    shifted = a - (_max_keepdims(a, axis) if maximum is None else maximum)
     return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
 
 
@@ -49,14 +39,31 @@ def _max_keepdims(a, axis):
     return a.max(axis=axis, keepdims=True)
 
 
+def _kept_shape(shape, axes):
+    """``shape`` with ``axes`` as size-1 dims: what a reduction with keepdims=True leaves."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _sum_kept(v, axis, kept_shape):
+    """Σ v over ``axis`` with the dim kept as size 1, for arrays and Tensors alike."""
+    return v.sum(axis).reshape(kept_shape)
+
+
+def _setup_axis(ctx, op, a, dim):
+    """Record the normalised axis (None for a 0-d input) and the kept shape on ``ctx``."""
+    ctx.axis = _check_dim(op, dim, a.ndim) if a.ndim else None
+    ctx.kept_shape = _kept_shape(a.shape, (ctx.axis,))
+
+
 class Softmax(Function):
+    numpy_rules = True
     saves_output = True
 
     @staticmethod
     def forward(ctx, x, dim):
         """out = exp(x - max) / Σ exp(x - max) along dim"""
         a = _floating(x.array)
-        ctx.axis = _check_dim("softmax", dim, a.ndim) if a.ndim else None
+        _setup_axis(ctx, "softmax", a, dim)
         return _softmax_array(a, ctx.axis)
 
     @staticmethod
@@ -72,27 +79,28 @@ class Softmax(Function):
 def _softmax_jacobian_times(ctx, v):
     """J v = out * (v - Σ v * out); J is symmetric, so this is the VJP and the JVP alike."""
     out = ctx.output
-    return out * (v - (v * out).sum(ctx.axis, keepdim=True))
+    return out * (v - _sum_kept(v * out, ctx.axis, ctx.kept_shape))
 
 
 class LogSoftmax(Function):
+    numpy_rules = True
     saves_output = True
 
     @staticmethod
     def forward(ctx, x, dim):
         """out = x - max - log Σ exp(x - max) along dim"""
         a = _floating(x.array)
-        ctx.axis = _check_dim("log_softmax", dim, a.ndim) if a.ndim else None
+        _setup_axis(ctx, "log_softmax", a, dim)
         return _log_softmax_array(a, ctx.axis)
 
     @staticmethod
     def backward(ctx, g):
         """dx = g - exp(out) * Σ g"""
-        return g - exp(ctx.output) * g.sum(ctx.axis, keepdim=True), None
+        return g - np.exp(ctx.output) * _sum_kept(g, ctx.axis, ctx.kept_shape), None
 
     @staticmethod
     def jvp(ctx, dx, _):
-        return dx - (exp(ctx.output) * dx).sum(ctx.axis, keepdim=True)
+        return dx - _sum_kept(np.exp(ctx.output) * dx, ctx.axis, ctx.kept_shape)
 
 
 def softmax(input, dim, dtype=None):
@@ -163,8 +171,9 @@ def _class_index_terms(ctx, op, logp, target, weight, ignore_index, reduction, s
         loss = loss - (logp * ctx.smoothing_coef).sum(axis=class_dim)
         coef_p = coef_p + (smoothing / n_classes) * w_c.sum() * (1.0 if keep is None else keep)
     ctx.class_dim, ctx.reduction = class_dim, reduction
+    ctx.kept_shape = _kept_shape(logp.shape, (class_dim,))
     coef_p = np.asarray(coef_p, dtype)
-    ctx.coef_p = Tensor._make(np.expand_dims(coef_p, class_dim) if coef_p.ndim else coef_p)
+    ctx.coef_p = np.expand_dims(coef_p, class_dim) if coef_p.ndim else coef_p
     loss = np.asarray(loss, dtype)
     if reduction == "none":
         return loss
@@ -181,7 +190,7 @@ def _class_index_terms(ctx, op, logp, target, weight, ignore_index, reduction, s
 
 def _target_coef(ctx, shape):
     """coef_ic: (1 - ε) w_t at each target class, plus (ε / C) w_c with label smoothing."""
-    coef = np.zeros(shape, ctx.coef_p.array.dtype)
+    coef = np.zeros(shape, ctx.coef_p.dtype)
     coef[ctx.index] = ctx.target_coef
     if ctx.smoothing_coef is not None:
         coef += ctx.smoothing_coef
@@ -191,7 +200,7 @@ def _target_coef(ctx, shape):
 def _reduced_g(ctx, g):
     """The incoming gradient broadcast against the input: per element, or one scaled number."""
     if ctx.reduction == "none":
-        return g.unsqueeze(ctx.class_dim)
+        return g.reshape(ctx.kept_shape)
     return g * ctx.scale if ctx.reduction == "mean" else g
 
 
@@ -209,6 +218,8 @@ def _no_weight_grad(ctx, op):
 
 
 class CrossEntropy(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
         """out = -(1 - ε) w_t log softmax(x)_t - (ε / C) Σ_c w_c log softmax(x)_c, reduced"""
@@ -217,8 +228,9 @@ class CrossEntropy(Function):
         if a.ndim == 0:
             raise RuntimeError("cross_entropy: expected input of shape (C,), (N, C) or "
                                "(N, C, d1, ...), got a 0-d tensor")
-        logp = _log_softmax_array(a, 1 if a.ndim >= 2 else 0)
-        ctx.logp = logp
+        class_dim = 1 if a.ndim >= 2 else 0
+        ctx.shift = _max_keepdims(a, class_dim)
+        logp = _log_softmax_array(a, class_dim, ctx.shift)
         return _class_index_terms(ctx, "cross_entropy", logp, target, weight, ignore_index,
                                   reduction, label_smoothing)
 
@@ -226,29 +238,26 @@ class CrossEntropy(Function):
     def backward(ctx, g):
         """dx = (coef_p * softmax(x) - coef) * g  (coef: the weighted, smoothed one-hot target)"""
         _no_weight_grad(ctx, "cross_entropy")
-        (x,) = ctx.saved_tensors
-        if not STATE.grad_enabled:  # first order: the same formula on arrays
-            grad = np.exp(ctx.logp)
-            grad *= ctx.coef_p.array
-            grad -= _target_coef(ctx, grad.shape)
-            if ctx.reduction == "none":
-                grad *= np.expand_dims(g.array, ctx.class_dim)
-            else:
-                grad *= g.array * ctx.scale if ctx.reduction == "mean" else g.array
-            return Tensor._make(grad), None, None, None, None, None
-        p = softmax(x, ctx.class_dim)  # recomputed from x so that the rule is differentiable
-        coef = Tensor._make(_target_coef(ctx, p.shape))
-        return (p * ctx.coef_p - coef) * _reduced_g(ctx, g), None, None, None, None, None
+        return _cross_entropy_dlogits(ctx) * _reduced_g(ctx, g), None, None, None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
-        (x,) = ctx.saved_tensors
-        p = softmax(x, ctx.class_dim)
-        coef = Tensor._make(_target_coef(ctx, p.shape))
-        return _reduce_tangent(ctx, (p * ctx.coef_p - coef) * dx)
+        return _reduce_tangent(ctx, _cross_entropy_dlogits(ctx) * dx)
+
+
+def _cross_entropy_dlogits(ctx):
+    """coef_p * softmax(x) - coef, the loss's derivative per logit before reduction."""
+    (x,) = ctx.saved_tensors
+    # softmax recomputed from x, so that the rule is differentiable again. exp(x - c) / Σ is
+    # softmax for any constant c, so the row maximum saved in forward is a constant here
+    e = np.exp(x - ctx.shift)
+    p = e / _sum_kept(e, ctx.class_dim, ctx.kept_shape)
+    return p * ctx.coef_p - _target_coef(ctx, p.shape)
 
 
 class NllLoss(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         """out = -w_t x_t, reduced (x holds log-probabilities)"""
@@ -264,12 +273,11 @@ class NllLoss(Function):
     def backward(ctx, g):
         """dx = -coef * g  (coef: the weighted one-hot target)"""
         _no_weight_grad(ctx, "nll_loss")
-        coef = Tensor._make(_target_coef(ctx, ctx.logp_shape))
-        return -coef * _reduced_g(ctx, g), None, None, None, None
+        return -_target_coef(ctx, ctx.logp_shape) * _reduced_g(ctx, g), None, None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
-        return _reduce_tangent(ctx, -Tensor._make(_target_coef(ctx, ctx.logp_shape)) * dx)
+        return _reduce_tangent(ctx, -_target_coef(ctx, ctx.logp_shape) * dx)
 
 
 def cross_entropy_indices(input, target, weight=None, ignore_index=-100, reduction="mean",
@@ -286,30 +294,27 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
 # ----- mean squared error ---------------------------------------------------------------------
 
 class MseLoss(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y, reduction):
         """out = (x - y)², reduced"""
         ctx.save_for_backward(x, y)
         a, b = _binary_arrays("mse_loss", x, y)
         diff = a - b
-        ctx.diff, ctx.reduction = diff, reduction
         squares = diff * diff
+        ctx.reduction = reduction
+        ctx.scale = 1.0 / squares.size if reduction == "mean" else 1.0
         if reduction == "none":
             return squares
-        ctx.scale = 1.0 / squares.size if reduction == "mean" else 1.0
         return np.asarray(squares.sum() * squares.dtype.type(ctx.scale))
 
     @staticmethod
     def backward(ctx, g):
         """dx = 2 (x - y) g (divided by n for 'mean'); dy = -dx"""
-        needs = ctx.needs_input_grad
-        if not STATE.grad_enabled:  # first order: the same formula on arrays
-            gx = ctx.diff * (g.array * (2 * ctx.scale) if ctx.reduction != "none"
-                             else 2 * g.array)
-            return (Tensor._make(gx) if needs[0] else None,
-                    Tensor._make(-gx) if needs[1] else None, None)
         x, y = ctx.saved_tensors
-        gx = (x - y) * (g * (2 * ctx.scale) if ctx.reduction != "none" else 2 * g)
+        needs = ctx.needs_input_grad
+        gx = (x - y) * (g * (2 * ctx.scale))
         return (gx if needs[0] else None), (-gx if needs[1] else None), None
 
     @staticmethod
@@ -334,12 +339,14 @@ def _check_unit_interval(op, what, a):
                          f"from {a.min()} to {a.max()}")
 
 
-def _softplus_of_negative(x):
-    """log(1 + exp(-x)) = max(-x, 0) + log1p(exp(-|x|)), finite for any x."""
-    return clamp(-x, 0.0) + log1p(exp(-abs(x)))
+def _softplus(z):
+    """log(1 + exp(z)) = max(z, 0) + log1p(exp(-|z|)), finite for any z."""
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
 
 
 class BinaryCrossEntropyWithLogits(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y, pos_weight):
         """out = (1 - y) x + (1 + (pw - 1) y) log(1 + exp(-x)), element-wise"""
@@ -383,16 +390,18 @@ def _bce_logits_partials(x, y, pos_weight, needs):
     """∂loss/∂x, ∂loss/∂y, ∂loss/∂pos_weight (None where not needed)."""
     dx = dy = dpw = None
     log_weight = 1.0 if pos_weight is None else (pos_weight - 1) * y + 1
-    if needs[0]:
-        dx = (1 - y) - log_weight * sigmoid(-x)
+    if needs[0]:  # sigmoid(-x) = exp(-softplus(x)): the exponent is never positive
+        dx = (1 - y) - log_weight * np.exp(-_softplus(x))
     if needs[1]:
-        dy = -x if pos_weight is None else -x + (pos_weight - 1) * _softplus_of_negative(x)
+        dy = -x if pos_weight is None else -x + (pos_weight - 1) * _softplus(-x)
     if pos_weight is not None and needs[2]:
-        dpw = y * _softplus_of_negative(x)
+        dpw = y * _softplus(-x)
     return dx, dy, dpw
 
 
 class BinaryCrossEntropy(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y):
         """out = -(y log x + (1 - y) log(1 - x)), each log clamped at -100 as PyTorch"""
@@ -425,11 +434,12 @@ class BinaryCrossEntropy(Function):
 
 def _bce_dx(x, y):
     # PyTorch's epsilon: at x = 0 or 1 the gradient is large but finite
-    return (x - y) / clamp((1 - x) * x, 1e-12)
+    return (x - y) / np.maximum((1 - x) * x, 1e-12)
 
 
 def _bce_dy(x):
-    return clamp(log1p(-x), -100.0) - clamp(log(x), -100.0)
+    with np.errstate(divide="ignore"):  # log(0) = -inf, clamped as in forward
+        return np.maximum(np.log1p(-x), -100.0) - np.maximum(np.log(x), -100.0)
 
 
 def binary_cross_entropy_with_logits(input, target, pos_weight=None):
@@ -451,11 +461,16 @@ def _normalize_array(a, axes, eps):
     return centered / np.sqrt(var + eps), mean, var
 
 
-def _normalized(x, axes, eps):
-    """(x - mean) / sqrt(var + eps) and 1 / sqrt(var + eps), with Tensor operations."""
-    centered = x - x.mean(axes, keepdim=True)
-    rstd = ((centered * centered).mean(axes, keepdim=True) + eps).rsqrt()
+def _normalized(ctx, x):
+    """(x - mean) / sqrt(var + eps) and 1 / sqrt(var + eps), statistics over ``ctx.axes``."""
+    centered = x - _mean_kept(ctx, x)
+    rstd = 1 / np.sqrt(_mean_kept(ctx, centered * centered) + ctx.eps)
     return centered * rstd, rstd
+
+
+def _mean_kept(ctx, v):
+    """v averaged over ``ctx.axes``, those dims kept as size 1, for arrays and Tensors alike."""
+    return v.mean(ctx.axes).reshape(ctx.stat_shape)
 
 
 def _affine(xhat, weight, bias):
@@ -467,17 +482,18 @@ class _NormalizationRules:
     """The rules of y = (x - mean) / sqrt(var + eps) * weight + bias, statistics over
     ``ctx.axes``; a mixin, not a Function, so that only LayerNorm and BatchNorm are ops."""
 
+    numpy_rules = True
+
     @staticmethod
     def backward(ctx, g):
         """dx = rstd (ĝ - mean ĝ - x̂ mean(ĝ x̂)) with ĝ = g w; dw = g x̂; db = g"""
         x, weight, bias = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        xhat, rstd = _normalized(x, ctx.axes, ctx.eps)
+        xhat, rstd = _normalized(ctx, x)
         gx = gw = gb = None
         if needs[0]:
             gxhat = g if weight is None else g * weight
-            gx = rstd * (gxhat - gxhat.mean(ctx.axes, keepdim=True)
-                         - xhat * (gxhat * xhat).mean(ctx.axes, keepdim=True))
+            gx = rstd * (gxhat - _mean_kept(ctx, gxhat) - xhat * _mean_kept(ctx, gxhat * xhat))
         if weight is not None and needs[ctx.weight_index]:
             gw = g * xhat
         if bias is not None and needs[ctx.weight_index + 1]:
@@ -491,9 +507,8 @@ class _NormalizationRules:
         x, weight, _ = ctx.saved_tensors
         i = ctx.weight_index - 1
         dw, db = tangents[i], tangents[i + 1]
-        xhat, rstd = _normalized(x, ctx.axes, ctx.eps)
-        dxhat = rstd * (dx - dx.mean(ctx.axes, keepdim=True)
-                        - xhat * (dx * xhat).mean(ctx.axes, keepdim=True))
+        xhat, rstd = _normalized(ctx, x)
+        dxhat = rstd * (dx - _mean_kept(ctx, dx) - xhat * _mean_kept(ctx, dx * xhat))
         out = dxhat if weight is None else dxhat * weight
         if dw is not None:
             out = out + xhat * dw
@@ -512,6 +527,7 @@ class LayerNorm(_NormalizationRules, Function):
                                f"its last {k} dims, got {a.shape}")
         ctx.save_for_backward(x, weight, bias)
         ctx.axes, ctx.eps, ctx.weight_index = tuple(range(a.ndim - k, a.ndim)), eps, 2
+        ctx.stat_shape = _kept_shape(a.shape, ctx.axes)
         return _affine(_normalize_array(a, ctx.axes, eps)[0], weight, bias)
 
 
@@ -528,6 +544,7 @@ class BatchNorm(_NormalizationRules, Function):
                              f"training, got input size {a.shape}")
         ctx.save_for_backward(x, weight, bias)
         ctx.axes, ctx.eps, ctx.weight_index = axes, eps, 1
+        ctx.stat_shape = _kept_shape(a.shape, axes)
         xhat, mean, var = _normalize_array(a, axes, eps)
         if running_mean is not None:
             _update_running(running_mean, mean, momentum)
@@ -623,6 +640,8 @@ def embedding(input, weight, padding_idx=None):
 
 
 class Linear(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, weight, bias):
         """out = x @ weightᵀ + bias"""
@@ -645,8 +664,6 @@ class Linear(Function):
         """dx = g @ weight; dweight = gᵀ @ x; dbias = Σ g over the batch"""
         x, weight, bias = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        if not STATE.grad_enabled:  # first order (no create_graph): the same products on arrays
-            return _linear_backward_arrays(g.array, x.array, weight.array, bias, needs)
         gx = gw = gb = None
         if needs[0]:
             gx = g @ weight
@@ -664,15 +681,6 @@ class Linear(Function):
         x, weight, _ = ctx.saved_tensors
         out = dx @ weight.mT + x @ dw.mT
         return out if db is None else out + db
-
-
-def _linear_backward_arrays(g, x, w, bias, needs):
-    gx = Tensor._make(g @ w) if needs[0] else None
-    if g.ndim != 2:
-        g, x = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-    gw = Tensor._make(g.T @ x) if needs[1] else None
-    gb = Tensor._make(g.sum(0)) if bias is not None and needs[2] else None
-    return gx, gw, gb
 
 
 def linear(input, weight, bias=None):
