@@ -22,6 +22,8 @@ __all__ = [
 def _to_array(data, dtype=None, device=None, copy=True):
     """Convert nested sequences, scalars, arrays or tensors to an array of the right dtype."""
     np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
+    if data.__class__ is float and device is None and (np_dtype is None or np_dtype.kind == "f"):
+        return np.array(data, np_dtype or dtypes.default_float_np())  # the scalar fast path
     if isinstance(data, Tensor):
         array = data.array
     elif isinstance(data, (list, tuple)) and _contains_tensor(data):

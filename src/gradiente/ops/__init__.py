@@ -5,11 +5,19 @@ ones that are also Tensor methods (``x.exp()``), the operators (``x + y``) and t
 forms (``x.add_(y)``).
 """
 
+import warnings
+
 import numpy as np
 
 from ..tensor import Tensor
 from ..autograd.grad_mode import STATE
 from . import elementwise, reduce, movement, linalg, indexing, conv, nn
+
+# IEEE arithmetic, as in PyTorch: log(0) is -inf and 0/0 is nan, silently. NumPy warns instead;
+# its floating-point warnings raised from gradiente's own code are ignored, once, here: wrapping
+# each operation in np.errstate would cost about 1 µs per call.
+warnings.filterwarnings("ignore", r"(divide by zero|invalid value|overflow|underflow) encountered",
+                        RuntimeWarning, r"gradiente\.")
 
 FAMILIES = (elementwise, reduce, movement, linalg, indexing, conv, nn)
 _FUNCTIONS_ONLY = (conv,)  # families whose functions are not Tensor methods
