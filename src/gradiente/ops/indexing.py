@@ -157,6 +157,21 @@ def _numpy_error(op, error):
     return type(error)(f"{op}: {text}")
 
 
+def _at(a, key):
+    """``a[key]`` for a key made by ``_key``, on arrays and Tensors alike."""
+    if isinstance(key, _IntsFirst):
+        return a[key[0]][key[1]]
+    return a[key]
+
+
+def _unwritten(shape, key):
+    """A mask of ``shape``: False at the positions ``key`` reaches, True elsewhere."""
+    mask = np.ones(shape, dtype=bool)
+    target, key = _locate(mask, key)
+    target[key] = False
+    return mask
+
+
 def _read(op, a, key):
     try:
         a, key = _locate(a, key)
@@ -187,6 +202,8 @@ class GetItem(Function):
 
 
 class IndexPut(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, key, advanced, values, accumulate):
         """out = x with out[key] = values (out[key] += values when accumulate)"""
@@ -218,9 +235,9 @@ class IndexPut(Function):
         needs = ctx.needs_input_grad
         gx = gv = None
         if needs[0]:
-            gx = g if ctx.accumulate else IndexPut.apply(g, ctx.key, ctx.advanced, 0.0, False)
+            gx = g if ctx.accumulate else np.where(_unwritten(g.shape, ctx.key), g, 0.0)
         if needs[3]:
-            gv = GetItem.apply(g, ctx.key, ctx.advanced)
+            gv = _at(g, ctx.key)
             if gv.ndim < ctx.values_ndim:  # NumPy drops the values' leading size-1 dims
                 gv = gv.reshape((1,) * (ctx.values_ndim - gv.ndim) + tuple(gv.shape))
         return gx, None, None, gv, None
