@@ -69,12 +69,23 @@ def _tile_axes(a, nd, to_windows):
     return np.ascontiguousarray(a.transpose(order))
 
 
+def _apply(cls, x, *params):
+    """``cls`` applied to ``x``: its map on an array (first-order gradients, nothing recorded),
+    ``cls.apply`` on a Tensor (recorded, so each map is the other's differentiable backward)."""
+    return cls.apply(x, *params) if isinstance(x, Tensor) else cls.on_array(x, *params)
+
+
 class Windows(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, pad_value):
-        """out[n, c, k, o...] = x_padded[n, c, o·stride + offset_k·dilation]  (im2col)"""
-        a = x.array
-        ctx.geometry = (a.shape, kernel, stride, padding, dilation)
+        ctx.geometry = (x.array.shape, kernel, stride, padding, dilation)
+        return Windows.on_array(x.array, kernel, stride, padding, dilation, pad_value)
+
+    @staticmethod
+    def on_array(a, kernel, stride, padding, dilation, pad_value):
+        """out[n, c, k, o...] = a_padded[n, c, o·stride + offset_k·dilation]  (im2col)"""
         out_size = _window_geometry("windows", a.shape[2:], kernel, stride, padding, dilation)
         if any(padding):  # a filled array and one slice assignment: twice as fast as np.pad
             padded = np.full(a.shape[:2] + tuple(n + 2 * p for n, p in zip(a.shape[2:], padding)),
@@ -94,7 +105,7 @@ class Windows(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = col2im(g): every column added back where it came from"""
-        return WindowsAdjoint.apply(g, *ctx.geometry), None, None, None, None, None
+        return _apply(WindowsAdjoint, g, *ctx.geometry), None, None, None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -102,12 +113,17 @@ class Windows(Function):
 
 
 class WindowsAdjoint(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, cols, shape, kernel, stride, padding, dilation):
-        """out = col2im(cols), the adjoint of Windows: (N, C, K, *out) -> shape"""
         ctx.geometry = (kernel, stride, padding, dilation)
         ctx.target_shape = shape
-        c = cols.array
+        return WindowsAdjoint.on_array(cols.array, shape, kernel, stride, padding, dilation)
+
+    @staticmethod
+    def on_array(c, shape, kernel, stride, padding, dilation):
+        """out = col2im(c), the adjoint of Windows: (N, C, K, *out) -> shape"""
         if not any(padding) and _tiles(shape[2:], kernel, stride, dilation):
             out_size = c.shape[3:]
             tiles = _tile_axes(c.reshape(c.shape[:2] + tuple(kernel) + out_size), len(kernel),
@@ -123,24 +139,40 @@ class WindowsAdjoint(Function):
     @staticmethod
     def backward(ctx, g):
         """dcols = im2col(g)"""
-        return Windows.apply(g, *ctx.geometry, 0.0), None, None, None, None, None
+        return _apply(Windows, g, *ctx.geometry, 0.0), None, None, None, None, None
 
     @staticmethod
     def jvp(ctx, dcols, *_):
         return WindowsAdjoint.apply(dcols, ctx.target_shape, *ctx.geometry)
 
 
+def _chosen_positions(choice, shape):
+    """The flat index, in an array of ``shape`` (N, C, K, *out), of the element ``choice``
+    (N, C, *out) picks from each window: one fancy index instead of take_along_axis's three."""
+    batch, channels, kernel = shape[:3]
+    size = math.prod(shape[3:])
+    window_starts = (np.arange(batch * channels).reshape(batch, channels, 1) * (kernel * size)
+                     + np.arange(size))
+    return window_starts.reshape(choice.shape) + choice * size
+
+
 class PickWindow(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, cols, choice):
-        """out[n, c, o] = cols[n, c, choice[n, c, o], o]: one element of each window (max pool)"""
         ctx.choice, ctx.shape_in = choice, cols.array.shape
-        return np.take_along_axis(cols.array, choice[:, :, None], axis=2)[:, :, 0]
+        return PickWindow.on_array(cols.array, choice)
+
+    @staticmethod
+    def on_array(cols, choice):
+        """out[n, c, o] = cols[n, c, choice[n, c, o], o]: one element of each window (max pool)"""
+        return cols.reshape(-1)[_chosen_positions(choice, cols.shape)]
 
     @staticmethod
     def backward(ctx, g):
         """dcols = g put back at the chosen positions, zeros elsewhere"""
-        return PickWindowAdjoint.apply(g, ctx.choice, ctx.shape_in), None
+        return _apply(PickWindowAdjoint, g, ctx.choice, ctx.shape_in), None
 
     @staticmethod
     def jvp(ctx, dcols, _):
@@ -148,19 +180,25 @@ class PickWindow(Function):
 
 
 class PickWindowAdjoint(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, values, choice, shape):
-        """out = zeros(shape) with values at the chosen positions, the adjoint of PickWindow"""
         ctx.choice, ctx.shape_out = choice, shape
-        out = np.zeros(shape, dtype=values.array.dtype)
+        return PickWindowAdjoint.on_array(values.array, choice, shape)
+
+    @staticmethod
+    def on_array(values, choice, shape):
+        """out = zeros(shape) with values at the chosen positions, the adjoint of PickWindow"""
+        out = np.zeros(math.prod(shape), dtype=values.dtype)
         # one position per window, so a plain write (no accumulation) is exact
-        np.put_along_axis(out, choice[:, :, None], values.array[:, :, None], axis=2)
-        return out
+        out[_chosen_positions(choice, shape)] = values
+        return out.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
         """dvalues = g at the chosen positions"""
-        return PickWindow.apply(g, ctx.choice), None, None
+        return _apply(PickWindow, g, ctx.choice), None, None
 
     @staticmethod
     def jvp(ctx, dvalues, *_):
@@ -170,13 +208,15 @@ class PickWindowAdjoint(Function):
 def _first_max(cols):
     """Index along axis 2 of the first maximum (PyTorch's choice on ties), one pass per
     kernel offset: faster than np.argmax along a middle axis."""
-    best = np.zeros(cols.shape[:2] + cols.shape[3:], dtype=np.int64)
     value = cols[:, :, 0].copy()
+    # a running maximum of (offset if it beats the best so far), in the smallest integer type:
+    # no data-dependent branch, which a masked write mispredicts on random data (2-5x slower)
+    offset_type = np.min_scalar_type(cols.shape[2])
+    best = np.zeros(value.shape, dtype=offset_type)
     for k in range(1, cols.shape[2]):
-        better = cols[:, :, k] > value
-        best[better] = k
+        np.maximum(best, (cols[:, :, k] > value) * offset_type.type(k), out=best)
         np.maximum(value, cols[:, :, k], out=value)
-    return best
+    return best.astype(np.int64)
 
 
 def _tuple(op, name, value, nd):
