@@ -10,7 +10,7 @@ signatures (reductions, weights, implicit dims) on top of the functions defined 
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import Tensor, _check_dim
+from ..tensor import _check_dim
 from .elementwise import _binary_arrays, _floating
 
 __all__ = ["softmax", "log_softmax"]
@@ -246,13 +246,14 @@ class CrossEntropy(Function):
 
 
 def _cross_entropy_dlogits(ctx):
-    """coef_p * softmax(x) - coef, the loss's derivative per logit before reduction."""
+    """coef_p * softmax(x) - coef = e * (coef_p / Σ e) - coef with e = exp(x - max), the
+    loss's derivative per logit before reduction."""
     (x,) = ctx.saved_tensors
     # softmax recomputed from x, so that the rule is differentiable again. exp(x - c) / Σ is
     # softmax for any constant c, so the row maximum saved in forward is a constant here
     e = np.exp(x - ctx.shift)
-    p = e / _sum_kept(e, ctx.class_dim, ctx.kept_shape)
-    return p * ctx.coef_p - _target_coef(ctx, p.shape)
+    return e * (ctx.coef_p / _sum_kept(e, ctx.class_dim, ctx.kept_shape)) \
+        - _target_coef(ctx, e.shape)
 
 
 class NllLoss(Function):
@@ -576,7 +577,7 @@ def batch_norm_training(input, weight, bias, running_mean, running_var, momentum
 
 def _padding_mask(indices, padding_idx, dtype):
     """1 where an index is not the padding index (whose row gets no gradient), else 0."""
-    return Tensor._make(np.expand_dims(indices.array != padding_idx, -1).astype(dtype))
+    return np.expand_dims(indices.array != padding_idx, -1).astype(dtype)
 
 
 class Embedding(Function):
@@ -607,6 +608,8 @@ class Embedding(Function):
 
 
 class EmbeddingBackward(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, g, indices, num_weights, padding_idx):
         """out[i] = Σ g over the positions holding index i, 0 for padding_idx"""
@@ -622,9 +625,9 @@ class EmbeddingBackward(Function):
     @staticmethod
     def backward(ctx, gg):
         """dg = gg[indices] (0 at padding positions)"""
-        out = Embedding.apply(gg, ctx.indices, None)
+        out = gg[ctx.indices.array]
         if ctx.padding_idx is not None:
-            out = out * _padding_mask(ctx.indices, ctx.padding_idx, gg.array.dtype)
+            out = np.where(_padding_mask(ctx.indices, ctx.padding_idx, np.bool_), out, 0.0)
         return out, None, None, None
 
     @staticmethod
