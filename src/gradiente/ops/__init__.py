@@ -162,7 +162,10 @@ _UFUNCS = {
 _UFUNCS.update({f: elementwise.UNARY_FUNCTIONS[name] for name, (f, _) in elementwise.UNARY.items()
                 if isinstance(f, np.ufunc)})
 _ARRAY_FUNCTIONS = {np.where: elementwise.where, np.broadcast_to: movement.broadcast_to,
-                    np.einsum: linalg.einsum_from_numpy}
+                    np.einsum: linalg.einsum_from_numpy,
+                    # the same meaning for NumPy's positional arguments (axes/axis given)
+                    np.transpose: movement.permute, np.flip: movement.flip, np.roll: movement.roll,
+                    np.tril: movement.tril, np.triu: movement.triu, np.cumsum: reduce.cumsum}
 
 
 def _array_ufunc(self, ufunc, method, *inputs, **kwargs):

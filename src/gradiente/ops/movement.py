@@ -61,6 +61,8 @@ def _dims_tuple(dims):
 
 
 class Reshape(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, shape, op):
         """out = x with the same elements in a new shape"""
@@ -80,6 +82,8 @@ class Reshape(Function):
 
 
 class Expand(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, shape):
         """out = x broadcast to shape (a view: no copy)"""
@@ -109,6 +113,8 @@ class Expand(Function):
 
 
 class Permute(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, dims):
         """out = x with its axes reordered by dims"""
@@ -125,7 +131,7 @@ class Permute(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g with the inverse permutation"""
-        return g.permute(tuple(np.argsort(ctx.dims))), None
+        return np.transpose(g, tuple(np.argsort(ctx.dims))), None
 
     @staticmethod
     def jvp(ctx, dx, _):
@@ -264,6 +270,8 @@ moveaxis = movedim
 # ----- copies: repeat, flip, roll -------------------------------------------------------------
 
 class Repeat(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, repeats):
         """out = x tiled repeats[i] times along dim i (extra leading repeats add dims)"""
@@ -304,6 +312,8 @@ def tile(input, dims):
 
 
 class Flip(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, dims):
         """out = x reversed along dims (a copy, as in PyTorch)"""
@@ -317,7 +327,7 @@ class Flip(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g reversed along the same dims"""
-        return g.flip(ctx.axes), None
+        return np.flip(g, ctx.axes), None
 
     @staticmethod
     def jvp(ctx, dx, _):
@@ -325,6 +335,8 @@ class Flip(Function):
 
 
 def flip(input, *dims):
+    if not dims:
+        raise TypeError("flip: missing the required argument 'dims'")
     return Flip.apply(input, _shape_args(dims))
 
 
@@ -341,20 +353,24 @@ def flipud(input):
 
 
 class Roll(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, shifts, dims):
         """out[(i + shift) % n] = x[i] along each dim (over the flattened tensor for no dims)"""
         a = x.array
-        ctx.shifts, ctx.dims = shifts, dims
-        if dims is None:
+        if dims is not None:
+            dims = tuple(_check_dim("roll", d, a.ndim) for d in dims)
+        # a 0-d tensor rolls as its one element, whatever the dims
+        ctx.shifts, ctx.dims = shifts, dims if a.ndim else None
+        if ctx.dims is None:
             return np.roll(a.reshape(-1), shifts).reshape(a.shape)
-        axes = tuple(_check_dim("roll", d, a.ndim) for d in dims)
-        return np.roll(a, shifts, axis=axes) if a.ndim else a.copy()
+        return np.roll(a, shifts, axis=dims)
 
     @staticmethod
     def backward(ctx, g):
         """dx = g rolled back by -shifts"""
-        return Roll.apply(g, tuple(-s for s in ctx.shifts), ctx.dims), None, None
+        return np.roll(g, tuple(-s for s in ctx.shifts), ctx.dims), None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -378,6 +394,8 @@ def roll(input, shifts, dims=None):
 # ----- joining: cat, stack --------------------------------------------------------------------
 
 class Cat(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, dim, *tensors):
         """out = [x1, x2, ...] joined along dim"""
@@ -411,7 +429,8 @@ class Cat(Function):
         """dx_i = the slice of g that x_i filled"""
         grads, start = [], 0
         for size, needs in zip(ctx.sizes, ctx.needs_input_grad[1:]):
-            grads.append(narrow(g, ctx.axis, start, size) if needs else None)
+            piece = (slice(None),) * ctx.axis + (slice(start, start + size),)
+            grads.append(g[piece] if needs else None)
             start += size
         return (None, *grads)
 
@@ -666,6 +685,8 @@ def _pad_index(mode, n, before, after, axis):
 # ----- triangles, copies ----------------------------------------------------------------------
 
 class Tril(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, diagonal):
         """out = x with the elements above the diagonal-th diagonal set to 0"""
@@ -676,7 +697,7 @@ class Tril(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = tril(g)"""
-        return Tril.apply(g, ctx.diagonal), None
+        return np.tril(g, ctx.diagonal), None
 
     @staticmethod
     def jvp(ctx, dx, _):
@@ -684,6 +705,8 @@ class Tril(Function):
 
 
 class Triu(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, diagonal):
         """out = x with the elements below the diagonal-th diagonal set to 0"""
@@ -694,7 +717,7 @@ class Triu(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = triu(g)"""
-        return Triu.apply(g, ctx.diagonal), None
+        return np.triu(g, ctx.diagonal), None
 
     @staticmethod
     def jvp(ctx, dx, _):
@@ -716,6 +739,8 @@ def triu(input, diagonal=0):
 
 
 class Clone(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x):
         """out = a copy of x"""

@@ -15,7 +15,7 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import Function, batch_rule
 from ..tensor import Tensor, _check_dim
-from .elementwise import _floating, abs, exp, isnan, maximum, minimum, sign, where
+from .elementwise import _floating, isnan, maximum, minimum, where
 
 __all__ = ["sum", "mean", "sum_to_shape", "normalize_dims", "prod", "max", "min", "amax",
            "amin", "argmax", "argmin", "var", "std", "var_mean", "std_mean", "norm",
@@ -77,6 +77,8 @@ def _const(array):
 # ----- sum, mean, prod ------------------------------------------------------------------------
 
 class Sum(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, dim, keepdim, np_dtype):
         """out = Σ x over dim"""
@@ -88,7 +90,7 @@ class Sum(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g broadcast back over the summed dims"""
-        return _restored(ctx, g).expand(ctx.shape_in), None, None, None
+        return np.broadcast_to(_restored(ctx, g), ctx.shape_in), None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -96,6 +98,8 @@ class Sum(Function):
 
 
 class Mean(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         """out = Σ x / n over dim"""
@@ -110,7 +114,7 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g / n broadcast back over the averaged dims"""
-        return (_restored(ctx, g) / ctx.count).expand(ctx.shape_in), None, None
+        return np.broadcast_to(_restored(ctx, g) / ctx.count, ctx.shape_in), None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -161,6 +165,8 @@ def _prod_of_others(ctx):
 
 
 class SumToShape(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, shape):
         """out = x summed over the dims that broadcasting added or stretched"""
@@ -170,7 +176,7 @@ class SumToShape(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g broadcast back"""
-        return g.expand(ctx.shape_in), None
+        return np.broadcast_to(g, ctx.shape_in), None
 
     @staticmethod
     def jvp(ctx, dx, _):
@@ -243,6 +249,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
 # ----- max, min and their indices -------------------------------------------------------------
 
 class Amax(Function):
+    numpy_rules = True
     saves_output = True
     array_op = staticmethod(np.amax)
     name = "amax"
@@ -273,19 +280,21 @@ class Amin(Amax):
 
 def _tie_share(ctx):
     (x,) = ctx.saved_tensors
-    return _share_among(x.array, _restored(ctx, ctx.output).array, ctx.axes, ctx.nan_shares)
+    out = _restored(ctx, np.asarray(ctx.output))
+    return _share_among(np.asarray(x), out, ctx.axes, ctx.nan_shares)
 
 
 def _share_among(a, out, axes, nan_shares=True):
-    """1/k at the k elements of ``a`` equal to ``out``, else 0. A NaN result is shared by the
-    NaNs when ``nan_shares`` (PyTorch's max(), median()), else its gradient is NaN (amax)."""
+    """1/k at the k elements of ``a`` equal to ``out``, else 0, as an array (a constant to
+    both kinds of rules). A NaN result is shared by the NaNs when ``nan_shares`` (PyTorch's
+    max(), median()), else its gradient is NaN (amax)."""
     # ties share the gradient equally, as PyTorch's amax/amin, max(), median() and inf-norm do
     hit = a == out
     if nan_shares:
         hit |= np.isnan(a) & np.isnan(out)
     with np.errstate(invalid="ignore"):
         share = hit / np.sum(hit, axis=axes, keepdims=True)
-    return _const(share.astype(a.dtype, copy=False))
+    return share.astype(a.dtype, copy=False)
 
 
 def _check_nonempty(op, a, axes):
@@ -295,6 +304,8 @@ def _check_nonempty(op, a, axes):
 
 
 class SelectByIndex(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, index, dim, keepdim):
         """out = x at ``index`` (an integer array with dim kept as size 1) along dim"""
@@ -313,7 +324,7 @@ class SelectByIndex(Function):
         g = _restore_dims(g, (ctx.dim,), ctx.keepdim, len(ctx.shape_in))
         positions = np.arange(ctx.shape_in[ctx.dim]).reshape(
             [-1 if i == ctx.dim else 1 for i in range(len(ctx.shape_in))])
-        return where(_const(positions == ctx.index), g, 0.0), None, None, None
+        return np.where(positions == ctx.index, g, 0.0), None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -447,13 +458,15 @@ def _median_index(op, a, axis):
 # ----- variance, norms, log-sum-exp -----------------------------------------------------------
 
 class Var(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, dim, correction, keepdim):
         """out = Σ (x - mean)² / (n - correction) over dim"""
         _require_floating("var", x)
         ctx.save_for_backward(x)
         a = _setup(ctx, "var", x, dim, keepdim)
-        n = _reduced_count(a.shape, ctx.axes)
+        n = ctx.count = _reduced_count(a.shape, ctx.axes)
         ctx.divisor = n - correction if n > correction else 0.0
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.var(a, axis=ctx.axes, ddof=correction, keepdims=keepdim)
@@ -469,8 +482,9 @@ class Var(Function):
 
 
 def _var_derivative(ctx):
+    """d var / dx = 2 (x - mean) / (n - correction), shaped like x."""
     (x,) = ctx.saved_tensors
-    centered = x - x.mean(ctx.axes, keepdim=True)
+    centered = x - _restore_dims(x.sum(ctx.axes), ctx.axes, False, x.ndim) / ctx.count
     if ctx.divisor == 0:
         return centered * math.inf
     return centered * (2.0 / ctx.divisor)
@@ -487,6 +501,8 @@ def _correction(op, unbiased, correction):
 def _var_args(op, dim, unbiased, correction):
     if isinstance(dim, bool):  # var(x, unbiased): PyTorch's legacy overload
         dim, unbiased = None, dim
+    if dim == () or dim == []:  # PyTorch reduces over all dims for an empty dim list
+        dim = None
     return dim, _correction(op, unbiased, correction)
 
 
@@ -522,8 +538,8 @@ class Std(Var):
 def _std_derivative(ctx):
     out = _restored(ctx, ctx.output)
     # a constant slice has std 0 and a kink there: its subgradient 0, as PyTorch's
-    vanishes = _const(out.array == 0)
-    return where(vanishes, 0.0, _var_derivative(ctx) / (2 * where(vanishes, 1.0, out)))
+    vanishes = out == 0
+    return np.where(vanishes, 0.0, _var_derivative(ctx) / (2 * np.where(vanishes, 1.0, out)))
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
@@ -545,6 +561,7 @@ def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 class Norm(Function):
+    numpy_rules = True
     saves_output = True
 
     @staticmethod
@@ -586,21 +603,21 @@ def _norm_derivative(ctx):
     (x,) = ctx.saved_tensors
     p = ctx.p
     out = _restored(ctx, ctx.output)
-    # where out == 0 the norm has a kink: its subgradient 0 is taken, as PyTorch does
-    vanishes = _const(out.array == 0)
-    safe_out = where(vanishes, 1.0, out)
     if p == 0:
         return x * 0.0
     if p == 1:
-        return sign(x)
+        return np.sign(x)
+    if math.isinf(p):
+        return np.sign(x) * _share_among(np.abs(np.asarray(x)), np.asarray(out), ctx.axes)
+    # where out == 0 the norm has a kink: its subgradient 0 is taken, as PyTorch does
+    vanishes = out == 0
+    safe_out = np.where(vanishes, 1.0, out)
     if p == 2:
         return x / safe_out
-    if math.isinf(p):
-        return sign(x) * _share_among(np.abs(x.array), out.array, ctx.axes)
-    magnitude = abs(x) ** (p - 1)
+    magnitude = np.abs(x) ** (p - 1)
     if p < 1:
-        magnitude = where(_const(x.array == 0), 0.0, magnitude)
-    return where(vanishes, 0.0, sign(x) * magnitude / safe_out ** (p - 1))
+        magnitude = np.where(x == 0, 0.0, magnitude)
+    return np.where(vanishes, 0.0, np.sign(x) * magnitude / safe_out ** (p - 1))
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
@@ -619,10 +636,13 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise RuntimeError(f"norm: p={p!r} is not supported; use a number, inf or 'fro'")
     if isinstance(dim, int):
         dim = (dim,)
+    elif dim == () or dim == []:  # PyTorch reduces over all dims for an empty dim list
+        dim = None
     return Norm.apply(input, float(p), dim, keepdim)
 
 
 class Logsumexp(Function):
+    numpy_rules = True
     saves_output = True
 
     @staticmethod
@@ -652,7 +672,7 @@ class Logsumexp(Function):
 
 def _logsumexp_derivative(ctx):
     (x,) = ctx.saved_tensors
-    return exp(x - _restored(ctx, ctx.output))
+    return np.exp(x - _restored(ctx, ctx.output))
 
 
 def logsumexp(input, dim=None, keepdim=False):
@@ -668,28 +688,34 @@ def logsumexp(input, dim=None, keepdim=False):
 # ----- cumulative sums and products -----------------------------------------------------------
 
 class Cumsum(Function):
+    numpy_rules = True
+
     @staticmethod
-    def forward(ctx, x, dim, reverse, np_dtype):
-        """out_i = Σ_{k≤i} x_k along dim (Σ_{k≥i} x_k when reverse)"""
+    def forward(ctx, x, dim, np_dtype):
+        """out_i = Σ_{k≤i} x_k along dim"""
         a = x.array
-        ctx.dim, ctx.reverse = _cumulative_axis("cumsum", a, dim), reverse
+        ctx.dim = _cumulative_axis("cumsum", a, dim)
         if np_dtype is None and a.dtype.kind in "bui":
             np_dtype = np.int64
         if a.ndim == 0:
             return a.astype(np_dtype or a.dtype)
-        if reverse:
-            flipped = np.flip(a, ctx.dim)
-            return np.flip(np.cumsum(flipped, axis=ctx.dim, dtype=np_dtype), ctx.dim)
         return np.cumsum(a, axis=ctx.dim, dtype=np_dtype)
 
     @staticmethod
     def backward(ctx, g):
-        """dx = Σ_{i≥k} g_i: the cumulative sum in the other direction"""
-        return Cumsum.apply(g, ctx.dim, not ctx.reverse, None), None, None, None
+        """dx_k = Σ_{i≥k} g_i: the cumulative sum in the other direction"""
+        return _reverse_cumsum(g, ctx.dim), None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
-        return Cumsum.apply(dx, ctx.dim, ctx.reverse, None)
+        return Cumsum.apply(dx, ctx.dim, None)
+
+
+def _reverse_cumsum(g, axis):
+    """Σ_{i≥k} g_i along axis (g itself when 0-d)."""
+    if g.ndim == 0:
+        return g
+    return np.flip(np.cumsum(np.flip(g, axis), axis), axis)
 
 
 def _cumulative_axis(op, a, dim):
@@ -722,11 +748,11 @@ class Cumprod(Function):
             return g, None, None
         zero = x.array == 0
         if not zero.any():
-            return Cumsum.apply(g * out, ctx.dim, True, None) / x, None, None
+            return _reverse_cumsum(g * out, ctx.dim) / x, None, None
         first, positions, at_first, zero = _first_zero(zero, ctx.dim)
         x_safe = where(zero, 1.0, x)
         # exact wherever x != 0: out / x_k is the product without x_k even past a zero
-        grad = Cumsum.apply(g * out, ctx.dim, True, None) / x_safe
+        grad = _reverse_cumsum(g * out, ctx.dim) / x_safe
         # at a slice's first zero z: Π_{k<z} x_k · Σ_{i≥z} g_i Π_{z<k≤i} x_k (later zeros: 0)
         left, right = _around_first_zero(x, first, positions, ctx.dim)
         from_first = where(_const(positions >= first), g * right, 0.0)
@@ -741,9 +767,9 @@ class Cumprod(Function):
             return dx
         zero = x.array == 0
         if not zero.any():
-            return out * Cumsum.apply(dx / x, ctx.dim, False, None)
+            return out * Cumsum.apply(dx / x, ctx.dim, None)
         first, positions, at_first, zero = _first_zero(zero, ctx.dim)
-        before = out * Cumsum.apply(dx / where(zero, 1.0, x), ctx.dim, False, None)
+        before = out * Cumsum.apply(dx / where(zero, 1.0, x), ctx.dim, None)
         # from the first zero z on, only x_z's tangent moves the product
         left, right = _around_first_zero(x, first, positions, ctx.dim)
         dx_at_first = where(at_first, dx, 0.0).sum(ctx.dim, keepdim=True)
@@ -775,7 +801,7 @@ def cumsum(input, dim, *, dtype=None):
     tensor([1., 3., 6.])
     """
     np_dtype = None if dtype is None else dtypes.to_numpy_dtype(dtype)
-    return Cumsum.apply(input, dim, False, np_dtype)
+    return Cumsum.apply(input, dim, np_dtype)
 
 
 def cumprod(input, dim, *, dtype=None):
