@@ -27,6 +27,8 @@ CASES = [
      [(1, 2, 3, 3), (2, 3, 3, 3)]),
     ("max_pool2d_padded", lambda x: F.max_pool2d(x, 3, stride=2, padding=1), [(2, 2, 5, 5)]),
     ("max_pool2d_tiles", lambda x: F.max_pool2d(x, 2), [(1, 3, 4, 6)]),
+    ("max_pool2d_gaps", lambda x: F.max_pool2d(x, 2, stride=3), [(1, 2, 7, 8)]),
+    ("fold_gaps", lambda x: F.fold(x, (5, 5), 2, stride=3), [(2, 8, 4)]),
     ("avg_pool2d", lambda x: F.avg_pool2d(x, 2, stride=1), [(1, 2, 4, 4)]),
     ("fold_sum", lambda x: F.fold(x, (4, 4), 2).sum(), [(1, 8, 9)]),
     ("max_pool_sum", lambda x: F.max_pool1d(x, 3).sum(), [(2, 2, 9)]),
