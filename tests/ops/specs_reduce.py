@@ -156,8 +156,7 @@ SPECS = [
     OpSpec("cumprod_dim0_one_zero", lambda lib, x: x.cumprod(0), [((5, 3),), ((4, 2, 3),)],
            make_inputs=zeros_along(0), covers=("Cumprod",)),
     OpSpec("cumprod_two_zeros", lambda lib, x: x.cumprod(-1), [((3, 5),)],
-           make_inputs=zeros_along(-1, 2), covers=("Cumprod",), known_bugs=dict(
-               gradgradcheck="bug: cumprod's double backward is not symmetric with two zeros "
-                             "in a slice: d2/dxj dxi is 0 for the later zero j (torch gets "
-                             "it)")),
+           make_inputs=zeros_along(-1, 2), covers=("Cumprod",)),
+    OpSpec("cumprod_three_zeros", lambda lib, x: x.cumprod(-1), [((3, 6),)],
+           make_inputs=zeros_along(-1, 3), covers=("Cumprod",)),
 ]

@@ -749,15 +749,19 @@ class Cumprod(Function):
         zero = x.array == 0
         if not zero.any():
             return _reverse_cumsum(g * out, ctx.dim) / x, None, None
-        first, positions, at_first, zero = _first_zero(zero, ctx.dim)
-        x_safe = where(zero, 1.0, x)
+        first, positions, at_first, zero_mask = _first_zero(zero, ctx.dim)
+        x_safe = where(zero_mask, 1.0, x)
         # exact wherever x != 0: out / x_k is the product without x_k even past a zero
         grad = _reverse_cumsum(g * out, ctx.dim) / x_safe
-        # at a slice's first zero z: Π_{k<z} x_k · Σ_{i≥z} g_i Π_{z<k≤i} x_k (later zeros: 0)
-        left, right = _around_first_zero(x, first, positions, ctx.dim)
-        from_first = where(_const(positions >= first), g * right, 0.0)
-        at_zero = left * from_first.sum(ctx.dim, keepdim=True)
-        return where(zero, where(at_first, at_zero, 0.0), grad), None, None
+        # at a slice's first zero z: Π_{k<z} x_k · Σ_{i≥z} g_i Π_{z<k≤i} x_k
+        at_zero = _at_zero(x, g, first, positions, ctx.dim)
+        # at its second zero z': the same with x_z as a factor of the left product; 0, but its
+        # derivative in x_z is not (at later zeros every derivative is 0 too)
+        second, _, at_second, _ = _first_zero(zero & (positions > first), ctx.dim)
+        x_first = where(at_first, x, 0.0).sum(ctx.dim, keepdim=True)
+        at_second_zero = x_first * _at_zero(x, g, second, positions, ctx.dim, skip=first)
+        return where(zero_mask, where(at_first, at_zero, where(at_second, at_second_zero, 0.0)),
+                     grad), None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -786,11 +790,18 @@ def _first_zero(zero, axis):
     return first, positions, _const(positions == first), _const(zero)
 
 
-def _around_first_zero(x, first, positions, axis):
-    """Π_{k<z} x_k (keepdim) and, for i ≥ z, Π_{z<k≤i} x_k."""
-    left = where(_const(positions < first), x, 1.0).prod(axis, keepdim=True)
+def _around_first_zero(x, first, positions, axis, skip=None):
+    """Π_{k<z} x_k (keepdim; k = skip left out) and, for i ≥ z, Π_{z<k≤i} x_k."""
+    kept = positions < first if skip is None else (positions < first) & (positions != skip)
+    left = where(_const(kept), x, 1.0).prod(axis, keepdim=True)
     right = where(_const(positions <= first), 1.0, x).cumprod(axis)
     return left, right
+
+
+def _at_zero(x, g, z, positions, axis, skip=None):
+    """Σ_{i≥z} g_i Π_{k≤i, k≠z} x_k (k = skip left out too): cumprod's adjoint at a zero z."""
+    left, right = _around_first_zero(x, z, positions, axis, skip)
+    return left * where(_const(positions >= z), g * right, 0.0).sum(axis, keepdim=True)
 
 
 def cumsum(input, dim, *, dtype=None):
