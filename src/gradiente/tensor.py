@@ -5,6 +5,7 @@ differentiation, ``grad_fn``: the graph node of the operation that produced it. 
 their derivatives live in ``gradiente.ops``; this file holds what is not an operation.
 """
 
+import itertools
 from copy import deepcopy
 
 import numpy as np
@@ -13,6 +14,19 @@ from . import dtypes
 from .device import device_of, to_device, device as Device
 
 __all__ = ["Tensor"]
+
+# One clock for the graph and for in-place writes: each recorded node takes its ``seq`` from it,
+# and each write stamps the tensor's version box, so a node finds a saved tensor overwritten
+# after it was recorded by comparing two numbers.
+SEQUENCE = itertools.count()
+LAST_WRITE = [-1]  # the stamp of the latest in-place write anywhere
+
+
+def bump_version(t):
+    """Record an in-place write to ``t``: version count + 1, and a stamp from ``SEQUENCE``."""
+    box = t._version
+    box[0] += 1
+    box[1] = LAST_WRITE[0] = next(SEQUENCE)
 
 
 class Tensor:
@@ -43,7 +57,7 @@ class Tensor:
         t.array = array  # _init's assignments, inlined: this runs for every operation
         t._requires_grad = False
         t.grad = t.grad_fn = t._hooks = t._tangent = None
-        t._version = [0]
+        t._version = [0, -1]  # [in-place writes so far, stamp of the last one]
         t._retains_grad = False
         return t
 
@@ -321,7 +335,7 @@ def _init(t, array):
     t._requires_grad = False
     t.grad = None
     t.grad_fn = None
-    t._version = [0]
+    t._version = [0, -1]
     t._hooks = None
     t._retains_grad = False
     t._tangent = None
@@ -340,7 +354,7 @@ def zero_grads(tensors, set_to_none=True):
             grad.grad_fn = None
             grad._requires_grad = False
             grad.array.fill(0)
-            grad._version[0] += 1
+            bump_version(grad)
 
 
 def to_arguments(args, dtype=None, device=None):

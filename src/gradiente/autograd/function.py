@@ -25,18 +25,17 @@ and always receive Tensors, as custom functions do.
 """
 
 import functools
-import itertools
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import LAST_WRITE, SEQUENCE, Tensor
 from .grad_mode import STATE
 from . import anomaly, forward_ad
 
 __all__ = ["Function", "Node", "FunctionCtx", "once_differentiable", "current_sequence",
            "reachable"]
 
-_sequence = itertools.count()
+_sequence = SEQUENCE
 
 
 def current_sequence():
@@ -60,7 +59,6 @@ class Node:
     retained = None
     released = False
     _saved = None
-    _saved_versions = None
     _output = None
     _output_tangents = None  # forward_ad.propagate: the output's tangents, per dual level
     inputs = None
@@ -85,31 +83,31 @@ class Node:
             if self.released:
                 raise_released(self)
             return ()
-        versions = self._saved_versions
-        if versions is None:  # not recorded: nothing to check
-            return saved
+        seq = self.seq
+        overwritten = LAST_WRITE[0] > seq >= 0  # an in-place write since this node was recorded
         if RULES.on_arrays:  # the values, 0-d ones as NumPy scalars (their arithmetic is fast)
             values = []
-            for tensor, version in zip(saved, versions):
-                if version is None:  # a Python number
+            for tensor in saved:
+                if not isinstance(tensor, Tensor):  # a Python number
                     values.append(tensor)
                     continue
-                if tensor._version[0] != version:
-                    self._raise_modified(tensor, version)
+                if overwritten and tensor._version[1] > seq:
+                    self._raise_modified(tensor)
                 array = tensor.array
                 values.append(array if array.ndim else array[()])
             return tuple(values)
-        for tensor, version in zip(saved, versions):
-            if version is not None and tensor._version[0] != version:
-                self._raise_modified(tensor, version)
+        if overwritten:
+            for tensor in saved:
+                if isinstance(tensor, Tensor) and tensor._version[1] > seq:
+                    self._raise_modified(tensor)
         return saved
 
-    def _raise_modified(self, tensor, version):
+    def _raise_modified(self, tensor):
         raise RuntimeError(
             f"one of the variables needed for gradient computation has been modified by an "
-            f"inplace operation: the {tuple(tensor.shape)} tensor saved by {self.name()} is at "
-            f"version {tensor._version[0]}; expected version {version}. Use .clone() before "
-            f"modifying it in place.")
+            f"inplace operation: the {tuple(tensor.shape)} tensor saved by {self.name()} was "
+            f"written in place after it was saved (it is at version {tensor._version[0]}). Use "
+            f".clone() before modifying it in place.")
 
     @property
     def output(self):
@@ -235,9 +233,6 @@ class Function:
             ctx.dtype = result.dtype
             ctx.seq = next(_sequence)
             ctx.inputs = args  # what explain/ replays to show each step's value
-            saved = ctx._saved
-            if saved is not None:
-                ctx._saved_versions = _versions(saved)
             out.grad_fn = ctx
             out._requires_grad = True
             if cls.saves_output:
@@ -263,13 +258,6 @@ def _parents(args):
             parents.append(None)
             needs.append(False)
     return tuple(parents), tuple(needs)
-
-
-def _versions(saved):
-    versions = []
-    for t in saved:
-        versions.append(t._version[0] if isinstance(t, Tensor) else None)
-    return tuple(versions)
 
 
 _make = Tensor._make

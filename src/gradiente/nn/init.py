@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 
 from ..random import rng_of
+from ..tensor import bump_version
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_", "eye_",
            "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
@@ -43,7 +44,7 @@ def calculate_gain(nonlinearity, param=None):
 def _write(tensor, values):
     """Store ``values`` into ``tensor`` in place (no graph), bumping its version."""
     tensor.array[...] = values
-    tensor._version[0] += 1
+    bump_version(tensor)
     return tensor
 
 

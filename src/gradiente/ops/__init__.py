@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 from ..autograd.grad_mode import STATE
 from . import elementwise, reduce, movement, linalg, indexing, conv, nn
 
@@ -87,7 +87,7 @@ def write_inplace(self, result, name):
     except ValueError as e:
         raise RuntimeError(f"{name}: cannot write into this tensor ({e}); use .clone() "
                            f"first") from None
-    self._version[0] += 1
+    bump_version(self)
     if result.grad_fn is not None:
         self.grad_fn = result.grad_fn
         self._requires_grad = True

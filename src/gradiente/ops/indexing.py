@@ -15,7 +15,7 @@ import numpy as np
 
 from ..autograd.function import Function, batch_rule
 from ..autograd.grad_mode import STATE
-from ..tensor import Tensor, _check_dim
+from ..tensor import Tensor, _check_dim, bump_version
 from .elementwise import where
 from .movement import _share_version
 
@@ -307,7 +307,7 @@ def setitem(input, key, value):
             raise RuntimeError(f"setitem: shape mismatch: value tensor of shape "
                                f"{list(np.shape(values))} cannot be broadcast to indexing "
                                f"result of shape {list(np.shape(target[np_key]))}") from None
-        input._version[0] += 1
+        bump_version(input)
         return
     from . import write_inplace
     if not value_is_tensor:

@@ -10,7 +10,7 @@ signatures (reductions, weights, implicit dims) on top of the functions defined 
 import numpy as np
 
 from ..autograd.function import Function
-from ..tensor import _check_dim
+from ..tensor import _check_dim, bump_version
 from .elementwise import _binary_arrays, _floating
 
 __all__ = ["softmax", "log_softmax"]
@@ -557,7 +557,7 @@ class BatchNorm(_NormalizationRules, Function):
 def _update_running(buffer, batch_stat, momentum):
     buffer.array *= 1 - momentum
     buffer.array += momentum * batch_stat.reshape(buffer.array.shape)
-    buffer._version[0] += 1
+    bump_version(buffer)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -11,7 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
-from ..tensor import Tensor, zero_grads
+from ..tensor import Tensor, bump_version, zero_grads
 
 __all__ = ["Optimizer", "required"]
 
@@ -290,4 +290,4 @@ def _check_hyper(name, value, low=0.0):
 def _finish(params):
     """Bump the version of every parameter written in place."""
     for p in params:
-        p._version[0] += 1
+        bump_version(p)

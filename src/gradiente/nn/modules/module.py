@@ -7,7 +7,7 @@ import numpy as np
 
 from ... import dtypes
 from ...autograd.grad_mode import no_grad
-from ...tensor import Tensor, to_arguments, zero_grads
+from ...tensor import Tensor, bump_version, to_arguments, zero_grads
 from ..parameter import Buffer, Parameter
 
 __all__ = ["Module", "RemovableHandle"]
@@ -449,7 +449,7 @@ class Module:
                     target.array = np.array(value, dtype=value.dtype)
                 else:
                     target.array[...] = value
-                target._version[0] += 1
+                bump_version(target)
         return _IncompatibleKeys(missing, unexpected)
 
     # ----- printing -------------------------------------------------------------------------

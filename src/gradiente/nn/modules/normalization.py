@@ -3,6 +3,7 @@
 from ... import creation, dtypes
 from .. import functional as F
 from .. import init
+from ...tensor import bump_version
 from ..parameter import Parameter
 from .module import Module
 
@@ -70,7 +71,7 @@ class _BatchNorm(Module):
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats and self.num_batches_tracked is not None:
             self.num_batches_tracked.array += 1
-            self.num_batches_tracked._version[0] += 1
+            bump_version(self.num_batches_tracked)
             if self.momentum is None:  # a cumulative moving average
                 factor = 1.0 / float(self.num_batches_tracked.array)
         use_batch_stats = self.training or (self.running_mean is None

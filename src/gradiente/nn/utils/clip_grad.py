@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from ...tensor import Tensor
+from ...tensor import Tensor, bump_version
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
 
@@ -41,7 +41,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     scale = dtype.type(min(float(max_norm) / (float(total) + 1e-6), 1.0))
     for g in grads:
         g.array *= scale
-        g._version[0] += 1
+        bump_version(g)
     return Tensor._make(total)
 
 
@@ -50,4 +50,4 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     clip_value = float(clip_value)
     for g in _grads(parameters):
         np.clip(g.array, -clip_value, clip_value, out=g.array)
-        g._version[0] += 1
+        bump_version(g)
