@@ -315,3 +315,31 @@ def test_memory_does_not_grow_over_many_training_steps():
     gc.collect()
     assert len(gc.get_objects()) - objects_before < 100, "objects leak across steps"
     assert growth < 20_000, f"memory grew by {growth} bytes over 2000 steps"
+
+
+# ----- first-order gradients run the rules on plain arrays ------------------------------------
+
+def test_first_order_backward_of_numpy_rules_makes_tensors_only_for_the_leaves(monkeypatch):
+    gr.manual_seed(0)
+    model = gr.nn.Sequential(gr.nn.Linear(4, 8), gr.nn.ReLU(), gr.nn.Linear(8, 3))
+    x, target = gr.randn(5, 4), gr.tensor([0, 2, 1, 1, 0])
+    loss = gr.nn.functional.cross_entropy(model(x), target) + (model[0].weight ** 2).mean()
+    nodes = gr.autograd.function.reachable([loss.grad_fn])
+    assert all(node.fn.numpy_rules for node in nodes), [n for n in nodes if not n.fn.numpy_rules]
+    made = []
+    make = gr.Tensor._make.__func__
+    monkeypatch.setattr(gr.Tensor, "_make", classmethod(
+        lambda cls, array: made.append(array.shape) or make(cls, array)))
+    loss.backward()
+    assert sorted(made) == sorted(p.array.shape for p in model.parameters())
+
+
+def test_create_graph_runs_the_same_numpy_rules_on_tensors_and_records_them():
+    x = leaf([0.3, -1.2, 2.0])
+    y = (gr.sin(x) * x ** 3 / (1 + x * x)).sum()
+    (g,) = gr.autograd.grad(y, x, create_graph=True)
+    assert g.grad_fn is not None
+    (first,) = gr.autograd.grad((gr.sin(x) * x ** 3 / (1 + x * x)).sum(), x)
+    np.testing.assert_allclose(g.detach().numpy(), first.numpy(), rtol=1e-15)
+    gr.autograd.gradcheck(lambda t: gr.autograd.grad(
+        (gr.sin(t) * t ** 3 / (1 + t * t)).sum(), t, create_graph=True)[0], (x,))
