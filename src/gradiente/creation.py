@@ -61,7 +61,9 @@ def _unwrap(seq):
 def _finish(array, requires_grad):
     t = Tensor._make(array)
     if requires_grad:
-        t.requires_grad = True
+        if array.dtype.kind != "f":
+            t.requires_grad = True  # raises, naming the dtype
+        t._requires_grad = True
     return t
 
 

@@ -64,6 +64,9 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 def _roots(tensors, grads, op):
     """The outputs as a list, and their gradients: given ones checked, None for an implicit 1."""
+    if grads is None and isinstance(tensors, Tensor) and tensors._requires_grad \
+            and tensors.array.size == 1:
+        return [tensors], [None]  # loss.backward(): the common case, nothing more to check
     if isinstance(tensors, Tensor):
         tensors = [tensors]
         grads = [grads if grads is None or isinstance(grads, Tensor) else grads]
