@@ -20,3 +20,19 @@ def to_numpy(t):
     if hasattr(t, "array"):
         return np.asarray(t.array)
     return t.numpy()
+
+
+def assert_first_order_matches_create_graph(fn, inputs, seed=1):
+    """A backward rule run on arrays (first order) and on Tensors (create_graph) gives the same
+    gradients, and the Tensor run is recorded (the cotangent requires grad)."""
+    import gradiente as gr
+
+    out = fn(*inputs)
+    cotangent = gr.from_numpy(np.random.default_rng(seed).standard_normal(tuple(out.shape)))
+    cotangent = cotangent.to(out.dtype).requires_grad_()
+    on_arrays = gr.autograd.grad(out, inputs, cotangent, retain_graph=True)
+    on_tensors = gr.autograd.grad(out, inputs, cotangent, create_graph=True)
+    for i, (a, t) in enumerate(zip(on_arrays, on_tensors)):
+        assert t.requires_grad, f"gradient {i} was not recorded under create_graph"
+        np.testing.assert_allclose(a.numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12,
+                                   err_msg=f"gradient {i}")

@@ -7,6 +7,7 @@ import pytest
 import gradiente as gr
 import gradiente.nn.functional as F
 from gradiente.autograd import gradgradcheck
+from tests.helpers import assert_first_order_matches_create_graph
 
 RNG = np.random.default_rng(0)
 
@@ -56,14 +57,7 @@ def test_first_order_matches_create_graph(name):
     """The same rule on arrays (first order) and on Tensors (create_graph) gives one answer;
     the cotangent requires grad, so every gradient is recorded under create_graph."""
     f, inputs = CASES[name]
-    out = f(*inputs)
-    cotangent = gr.from_numpy(RNG.standard_normal(tuple(out.shape))).requires_grad_()
-    on_arrays = gr.autograd.grad(out, inputs, cotangent, retain_graph=True)
-    on_tensors = gr.autograd.grad(out, inputs, cotangent, create_graph=True)
-    for i, (a, t) in enumerate(zip(on_arrays, on_tensors)):
-        assert t.requires_grad, f"{name}: gradient {i} was not recorded under create_graph"
-        np.testing.assert_allclose(a.numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12,
-                                   err_msg=f"{name}: gradient {i}")
+    assert_first_order_matches_create_graph(f, inputs)
 
 
 def test_cross_entropy_hessian_at_large_logits():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-from tests.helpers import requires_torch
+from tests.helpers import assert_first_order_matches_create_graph, requires_torch
 
 RNG = np.random.default_rng(0)
 
@@ -60,15 +60,7 @@ def test_first_order_matches_create_graph(name):
     """The same rule on arrays (first order) and on Tensors (create_graph) gives one answer;
     the cotangent requires grad, so every gradient is recorded under create_graph."""
     f, inputs = CASES[name]
-    out = f(*inputs)
-    cotangent = gr.from_numpy(RNG.standard_normal(tuple(out.shape))).to(out.dtype)
-    cotangent.requires_grad_()
-    on_arrays = gr.autograd.grad(out, inputs, cotangent, retain_graph=True)
-    on_tensors = gr.autograd.grad(out, inputs, cotangent, create_graph=True)
-    for i, (a, t) in enumerate(zip(on_arrays, on_tensors)):
-        assert t.requires_grad, f"{name}: gradient {i} was not recorded under create_graph"
-        np.testing.assert_allclose(a.numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12,
-                                   err_msg=f"{name}: gradient {i}")
+    assert_first_order_matches_create_graph(f, inputs)
 
 
 NUMPY_CALLS = {
