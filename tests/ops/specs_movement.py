@@ -13,7 +13,7 @@ SPECS = [
     OpSpec("reshape", lambda lib, x: x.reshape(-1, 2) if x.dim() else x.reshape(1, 1),
            [((),), ((6,),), ((2, 3),), ((2, 3, 2),)]),
     OpSpec("view", lambda lib, x: x.view(x.shape[-1], -1) if x.dim() else x.view(()),
-           [((),), ((3, 4),), ((2, 3, 4),)], covers=("Reshape",)),
+           [((),), ((3, 4),), ((2, 3, 4),)], covers=("Reshape",), noncontiguous=False),
     OpSpec("expand", lambda lib, x: x.expand(2, *x.shape) if x.dim() else x.expand(3, 2),
            [((),), ((3, 1),), ((1, 4, 1),)]),
     OpSpec("permute", lambda lib, x: x.permute(2, 0, 1), [((2, 3, 4),), ((1, 3, 2),)]),

@@ -69,7 +69,15 @@ class Reshape(Function):
         a = x.array
         ctx.shape_in = a.shape
         ctx.shape_out = _infer_shape(op, shape, a.size)
-        return a.reshape(ctx.shape_out)
+        if op == "reshape":
+            return a.reshape(ctx.shape_out)
+        try:  # a view never copies
+            return np.reshape(a, ctx.shape_out, copy=False)
+        except ValueError:
+            raise RuntimeError(f"view: view size is not compatible with input tensor's size and "
+                               f"stride (shape {a.shape}, strides {_strides(a)}): at least one "
+                               f"dimension spans across two contiguous subspaces. Use "
+                               f".reshape(...) instead.") from None
 
     @staticmethod
     def backward(ctx, g):
@@ -146,8 +154,12 @@ def reshape(input, *shape):
     return _share_version(input, Reshape.apply(input, shape, "reshape"))
 
 
+def _strides(a):
+    return tuple(s // a.itemsize for s in a.strides)
+
+
 def view(input, *shape):
-    """Like reshape; gradiente's views and reshapes both share memory when NumPy can."""
+    """The same memory in a new shape; an error where that needs a copy (use reshape)."""
     shape = _shape_args(shape)
     if (input.array.shape == shape and not input._requires_grad and not input._tangent
             and input.__class__ is Tensor):
