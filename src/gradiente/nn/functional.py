@@ -31,7 +31,7 @@ from ..ops.conv import (  # the convolutions and poolings, in torch's namespace
     unfold,
 )
 from ..random import drawn, rng_of
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 
 __all__ = [
     "linear", "bilinear", "dropout", "one_hot", "normalize", "pad", "embedding", "layer_norm",
@@ -153,18 +153,41 @@ def pad(input, pad, mode="constant", value=None):
     return _movement.pad(input, pad, mode=mode, value=value)
 
 
+def _embedding_renorm_(weight, input, max_norm, norm_type):
+    """weight[i] *= max_norm / (‖weight[i]‖_norm_type + 1e-7) in place, unrecorded, for each
+    row i that input looks up whose norm exceeds max_norm (PyTorch's embedding_renorm_)."""
+    if weight.ndim != 2:
+        raise RuntimeError(f"embedding: max_norm needs a 2-D weight, got shape "
+                           f"{tuple(weight.shape)}")
+    _nn.check_embedding_indices(input, weight.shape[0])
+    table = weight.array
+    rows = np.unique(input.array)
+    norms = np.linalg.norm(table[rows], ord=norm_type, axis=1).astype(np.float64)
+    over = norms > max_norm
+    table[rows[over]] *= (max_norm / (norms[over] + 1e-7)).astype(table.dtype)[:, None]
+    bump_version(weight)
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    """Rows of ``weight`` picked by the integer tensor ``input``; padding_idx gets no gradient."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are not "
-                                  "supported")
+    """Rows of ``weight`` picked by the integer tensor ``input``; padding_idx gets no gradient.
+
+    With ``max_norm``, the looked-up rows whose ``norm_type``-norm exceeds it are first scaled
+    down to that norm, in place in ``weight`` and unrecorded; ``scale_grad_by_freq`` divides
+    each row's gradient by how often its index occurs in ``input``.
+    """
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True is not supported: gradiente has no "
+                                  "sparse tensors to hold a sparse gradient (sparse=False gives "
+                                  "the same values as a dense gradient)")
     if padding_idx is not None:
         rows = weight.shape[0]
         if not -rows <= padding_idx < rows:
             raise ValueError(f"embedding: padding_idx {padding_idx} must be within "
                              f"num_embeddings ({rows})")
-    return _nn.embedding(input, weight, padding_idx)
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    return _nn.embedding(input, weight, padding_idx, scale_grad_by_freq)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):

@@ -13,7 +13,10 @@ __all__ = ["Embedding"]
 class Embedding(Module):
     """Rows of a (num_embeddings, embedding_dim) weight, initialised from N(0, 1).
 
-    The row ``padding_idx`` starts at zero and receives no gradient.
+    The row ``padding_idx`` starts at zero and receives no gradient. ``max_norm`` scales the
+    looked-up rows down to that ``norm_type``-norm, in place, before each lookup;
+    ``scale_grad_by_freq`` divides each row's gradient by its index's count in the batch.
+    ``sparse=True`` raises NotImplementedError at the lookup: gradiente has no sparse tensors.
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,
