@@ -172,21 +172,36 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     op = _UFUNCS.get(ufunc)
     if op is not None and method == "__call__" and not kwargs:
         return op(*inputs)
-    if any(isinstance(x, Tensor) and x._requires_grad for x in inputs + kwargs.get("out", ())):
-        raise TypeError(f"numpy.{ufunc.__name__}.{method}: no gradiente operation stands for this "
-                        f"call, so it would lose the graph of a tensor that requires grad; use "
-                        f"gradiente's operation, or call it on tensor.detach()")
-    inputs = [x.array if isinstance(x, Tensor) else x for x in inputs]
+    name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
     if "out" in kwargs:
-        kwargs["out"] = tuple(x.array if isinstance(x, Tensor) else x for x in kwargs["out"])
-    return getattr(ufunc, method)(*inputs, **kwargs)
+        kwargs["out"] = _values(name, kwargs["out"])
+    return getattr(ufunc, method)(*_values(name, inputs), **kwargs)
 
 
 def _array_function(self, func, types, args, kwargs):
     op = _ARRAY_FUNCTIONS.get(func)
     if op is not None:
         return op(*args, **kwargs)
-    return func._implementation(*args, **kwargs)  # NumPy on the values, through __array__
+    name = f"numpy.{func.__name__}"
+    return func(*_values(name, args), **{k: _value(name, v) for k, v in kwargs.items()})
+
+
+def _values(name, items):
+    return tuple(_value(name, x) for x in items)
+
+
+def _value(name, x):
+    """NumPy on the values, as for any array-like: a tensor (also inside a list or tuple)
+    becomes its array; one that requires grad would lose its graph, so it is refused."""
+    if isinstance(x, (list, tuple)):
+        return type(x)(_value(name, item) for item in x)
+    if not isinstance(x, Tensor):
+        return x
+    if x._requires_grad:
+        raise TypeError(f"{name}: no gradiente operation stands for this call, so it would lose "
+                        f"the graph of a tensor that requires grad; use gradiente's operation, "
+                        f"or call it on tensor.detach()")
+    return x.array
 
 
 def _attach_operators():
