@@ -55,7 +55,8 @@ def test_gradcheck_and_gradgradcheck(dims, kwargs, shape, mode):
     def fn(x, weight, bias=None):
         return conv._conv_forward(x, weight, bias)
     assert gradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-5)
-    assert gradgradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-5)
+    if dims == 2:  # pad and conv have second-order specs of their own: one composition here
+        assert gradgradcheck(fn, inputs, eps=1e-6, atol=1e-6, rtol=1e-5)
 
 
 def test_each_mode_pads_the_input_as_f_pad_does():
