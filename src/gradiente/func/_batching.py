@@ -709,8 +709,9 @@ def _layer_norm(cls, args, levels):
 
 def _embedding(cls, args, levels):
     """Per-example tables stacked into one: each example's indices offset by its number of
-    rows. A padding row still gives its value but gets no gradient."""
-    weight, indices, padding_idx = args
+    rows (so scale_grad_by_freq counts per example). A padding row still gives its value but
+    gets no gradient."""
+    weight, indices, padding_idx, *scale_grad_by_freq = args
     if not levels_of(weight):
         return _leading(1)(cls, args, levels)
     nb, batch = len(levels), _batch_sizes(levels)
@@ -720,7 +721,7 @@ def _embedding(cls, args, levels):
     offset = np.arange(math.prod(batch)).reshape(batch + (1,) * (idx.ndim - nb)) * rows
     flat = Tensor._make(idx + offset)
     stacked = table.reshape((-1,) + tuple(table.shape[nb + 1:]))
-    out = cls.apply(stacked, flat, None)
+    out = cls.apply(stacked, flat, None, *scale_grad_by_freq)
     if padding_idx is not None:
         from ..ops.elementwise import where
         from ..ops.nn import _padding_mask
@@ -733,7 +734,7 @@ def _embedding(cls, args, levels):
 def _embedding_backward(cls, args, levels):
     """Each example's rows in a block of its own: indices offset by the example's number,
     padding positions sent to one extra row that is dropped."""
-    g, indices, num_weights, padding_idx = args
+    g, indices, num_weights, padding_idx, *scale_grad_by_freq = args
     nb = len(levels)
     rows = physical(materialize(g, levels))
     idx = physical(materialize(indices, levels)).array
@@ -744,7 +745,8 @@ def _embedding_backward(cls, args, levels):
     if padding_idx is not None:
         flat = np.where(idx == padding_idx, examples * num_weights, flat)
     out = cls.apply(rows.reshape((-1,) + tuple(rows.shape[idx.ndim:])),
-                    Tensor._make(flat.reshape(-1)), examples * num_weights + 1, None)
+                    Tensor._make(flat.reshape(-1)), examples * num_weights + 1, None,
+                    *scale_grad_by_freq)
     out = out.narrow(0, 0, examples * num_weights)
     return wrap(out.reshape(batch + (num_weights,) + tuple(rows.shape[idx.ndim:])), levels)
 

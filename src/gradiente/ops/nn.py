@@ -580,30 +580,38 @@ def _padding_mask(indices, padding_idx, dtype):
     return np.expand_dims(indices.array != padding_idx, -1).astype(dtype)
 
 
+def check_embedding_indices(indices, num_weights):
+    """Integer indices within [0, num_weights), or an error naming the offending one."""
+    idx = indices.array
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"embedding: expected indices of integer dtype, got {indices.dtype}")
+    if idx.size and (idx.min() < 0 or idx.max() >= num_weights):
+        bad = idx.max() if idx.max() >= num_weights else idx.min()
+        raise IndexError(f"embedding: index {bad} is out of range for an embedding of "
+                         f"{num_weights} rows")
+
+
 class Embedding(Function):
     @staticmethod
-    def forward(ctx, weight, indices, padding_idx):
+    def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq=False):
         """out = weight[indices]"""
-        w, idx = weight.array, indices.array
-        if idx.dtype.kind not in "iu":
-            raise RuntimeError(f"embedding: expected indices of integer dtype, got "
-                               f"{indices.dtype}")
-        if idx.size and (idx.min() < 0 or idx.max() >= w.shape[0]):
-            bad = idx.max() if idx.max() >= w.shape[0] else idx.min()
-            raise IndexError(f"embedding: index {bad} is out of range for an embedding of "
-                             f"{w.shape[0]} rows")
+        w = weight.array
+        check_embedding_indices(indices, w.shape[0])
         ctx.indices, ctx.padding_idx, ctx.num_weights = indices, padding_idx, w.shape[0]
-        return w[idx]
+        ctx.scale_grad_by_freq = scale_grad_by_freq
+        return w[indices.array]
 
     @staticmethod
     def backward(ctx, g):
-        """dweight[i] = Σ g over the positions holding index i (none for padding_idx)"""
-        return EmbeddingBackward.apply(g, ctx.indices, ctx.num_weights, ctx.padding_idx), \
-            None, None
+        """dweight[i] = Σ g over the positions holding index i (none for padding_idx), divided
+        by their count with scale_grad_by_freq"""
+        return EmbeddingBackward.apply(g, ctx.indices, ctx.num_weights, ctx.padding_idx,
+                                       ctx.scale_grad_by_freq), None, None, None
 
     @staticmethod
     def jvp(ctx, dw, *_):
-        # the true derivative, as PyTorch's forward mode: padding_idx only affects the gradient
+        # the true derivative, as PyTorch's forward mode: padding_idx and scale_grad_by_freq
+        # only affect the gradient
         return Embedding.apply(dw, ctx.indices, None)
 
 
@@ -611,35 +619,47 @@ class EmbeddingBackward(Function):
     numpy_rules = True
 
     @staticmethod
-    def forward(ctx, g, indices, num_weights, padding_idx):
-        """out[i] = Σ g over the positions holding index i, 0 for padding_idx"""
-        ctx.indices, ctx.padding_idx = indices, padding_idx
+    def forward(ctx, g, indices, num_weights, padding_idx, scale_grad_by_freq=False):
+        """out[i] = Σ g over the positions holding index i (/ their count with
+        scale_grad_by_freq), 0 for padding_idx"""
+        ctx.indices, ctx.padding_idx, ctx.counts = indices, padding_idx, None
+        ctx.num_weights, ctx.scale_grad_by_freq = num_weights, scale_grad_by_freq
         idx = indices.array
         rows = g.array.reshape(idx.size, -1)
         out = np.zeros((num_weights, rows.shape[1]), dtype=rows.dtype)
         np.add.at(out, idx.reshape(-1), rows)
+        if scale_grad_by_freq:
+            counts = np.maximum(np.bincount(idx.reshape(-1), minlength=num_weights), 1)
+            out /= counts.astype(out.dtype)[:, None]
+            ctx.counts = counts.astype(out.dtype).reshape((-1,) + (1,) * (g.ndim - idx.ndim))
         if padding_idx is not None:
             out[padding_idx] = 0
         return out.reshape((num_weights,) + g.array.shape[idx.ndim:])
 
     @staticmethod
     def backward(ctx, gg):
-        """dg = gg[indices] (0 at padding positions)"""
+        """dg = gg[indices] (/ the index's count with scale_grad_by_freq; 0 at padding
+        positions)"""
+        # PyTorch's double backward leaves out the 1 / count (its gradgradcheck fails); this
+        # is the adjoint of the forward above
+        if ctx.counts is not None:
+            gg = gg / ctx.counts
         out = gg[ctx.indices.array]
         if ctx.padding_idx is not None:
             out = np.where(_padding_mask(ctx.indices, ctx.padding_idx, np.bool_), out, 0.0)
-        return out, None, None, None
+        return out, None, None, None, None
 
     @staticmethod
-    def jvp(ctx, dg, indices, num_weights, padding_idx):
-        return EmbeddingBackward.apply(dg, ctx.indices, num_weights, ctx.padding_idx)
+    def jvp(ctx, dg, *_):
+        return EmbeddingBackward.apply(dg, ctx.indices, ctx.num_weights, ctx.padding_idx,
+                                       ctx.scale_grad_by_freq)
 
 
-def embedding(input, weight, padding_idx=None):
+def embedding(input, weight, padding_idx=None, scale_grad_by_freq=False):
     """Rows of ``weight`` picked by the integer tensor ``input``."""
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
-    return Embedding.apply(weight, input, padding_idx)
+    return Embedding.apply(weight, input, padding_idx, scale_grad_by_freq)
 
 
 class Linear(Function):
