@@ -188,27 +188,21 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
 
         RULES.on_arrays = False
         for leaf, g in grads.items():  # what is left are the leaves' gradients
-            if on_arrays and wanted is None and not leaf._hooks:
-                if leaf.grad is None:
-                    leaf.grad = Tensor._make(_owned_copy(g, owned))
-                else:
-                    leaf.grad.array += g
-                continue
-            if on_arrays:
+            if leaf._hooks or wanted is not None:
                 g = _as_tensor(g)
-            if leaf._hooks:
-                g = _run_hooks(leaf._hooks, g)
-            if wanted is not None:
-                if id(leaf) in wanted:
-                    captured[id(leaf)] = g
-                if not accumulate or id(leaf) not in wanted:
-                    continue
+                if leaf._hooks:
+                    g = _run_hooks(leaf._hooks, g)
+                if wanted is not None:
+                    if id(leaf) in wanted:
+                        captured[id(leaf)] = g
+                    if not accumulate or id(leaf) not in wanted:
+                        continue
             if leaf.grad is None:
                 leaf.grad = _stored(g, create_graph, owned)
             elif create_graph:
                 leaf.grad = leaf.grad + g
             else:
-                leaf.grad.array += g.array
+                leaf.grad.array += g.array if isinstance(g, Tensor) else g
         return captured
     finally:
         STATE.grad_enabled, RULES.on_arrays = previous_mode, previous_arrays
@@ -292,7 +286,7 @@ def _stored(g, create_graph, owned):
     """The gradient to store in ``.grad``: detached, and never sharing memory with another."""
     if create_graph:
         return g
-    return Tensor._make(_owned_copy(g.array, owned))
+    return Tensor._make(_owned_copy(g.array if isinstance(g, Tensor) else g, owned))
 
 
 def _owned_copy(array, owned):
