@@ -500,26 +500,164 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                                 dilation)
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None):
-    """Resize the spatial dims; ``mode='nearest'`` (PyTorch's index rule: floor(i·in/out))."""
-    if mode != "nearest":
-        raise NotImplementedError(f"interpolate: mode={mode!r} is not supported yet (only "
-                                  f"'nearest')")
-    nd = input.ndim - 2
-    spatial = tuple(input.shape[2:])
-    if (size is None) == (scale_factor is None):
-        raise ValueError("interpolate: give exactly one of size or scale_factor")
+_LINEAR_MODE_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+_MODES = "nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact"
+
+
+def _interpolation_sizes(spatial, size, scale_factor, recompute_scale_factor):
+    """PyTorch's output size of each spatial dim, and the scale factors its kernels see (None
+    with an explicit size or recompute_scale_factor=True: then the ratio of the sizes)."""
+    nd = len(spatial)
+    if size is not None and scale_factor is not None:
+        raise ValueError("interpolate: only one of size or scale_factor should be defined")
+    if size is None and scale_factor is None:
+        raise ValueError("interpolate: either size or scale_factor should be defined")
+    if recompute_scale_factor and size is not None:
+        raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
+                         "explicit size.")
     if size is not None:
-        out_size = _tuple("interpolate", "size", size, nd)
-        scales = [n / o for n, o in zip(spatial, out_size)]
-    else:
-        factors = (scale_factor,) * nd if isinstance(scale_factor, (int, float)) \
-            else tuple(scale_factor)
-        out_size = tuple(int(math.floor(n * f)) for n, f in zip(spatial, factors))
-        scales = [1 / f for f in factors]
+        sizes = tuple(size) if isinstance(size, (list, tuple)) else (size,) * nd
+        if len(sizes) != nd:
+            raise ValueError(f"interpolate: input and output must have the same number of "
+                             f"spatial dimensions, but got input with spatial dimensions of "
+                             f"{list(spatial)} and output size of {size}")
+        if not all(isinstance(n, (int, np.integer)) for n in sizes):
+            raise TypeError(f"interpolate: expected size to be an int or a tuple of {nd} ints, "
+                            f"but got size with types {[type(n) for n in sizes]}")
+        return tuple(int(n) for n in sizes), (None,) * nd
+    factors = (tuple(scale_factor) if isinstance(scale_factor, (list, tuple))
+               else (scale_factor,) * nd)
+    if len(factors) != nd:
+        raise ValueError(f"interpolate: input and scale_factor must have the same number of "
+                         f"spatial dimensions, but got input with spatial dimensions of "
+                         f"{list(spatial)} and scale_factor of shape {scale_factor}")
+    out_size = tuple(int(n * float(f)) for n, f in zip(spatial, factors))  # truncated, as in C++
+    return out_size, (None,) * nd if recompute_scale_factor else factors
+
+
+def _floor_index(position, n):
+    """min(floorf(position), n - 1): PyTorch rounds the position to float32 before flooring."""
+    return np.minimum(np.floor(position.astype(np.float32)).astype(np.int64), n - 1)
+
+
+def _cubic_weights(t):
+    """Keys' cubic convolution weights (A = -0.75) of the taps at offsets -1, 0, 1, 2."""
+    a = t.dtype.type(-0.75)
+    near = lambda x: ((a + 2) * x - (a + 3)) * x * x + 1  # noqa: E731  |x| <= 1
+    far = lambda x: ((a * x - 5 * a) * x + 8 * a) * x - 4 * a  # noqa: E731  1 < |x| < 2
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)])
+
+
+def _step(n, o, align_corners, factor, dtype):
+    """PyTorch's area_pixel_compute_scale: input positions per output position."""
+    if align_corners:
+        return dtype.type(n - 1) / dtype.type(o - 1) if o > 1 else dtype.type(0)
+    if factor is not None and factor > 0:  # a given scale factor sets the step: 1 / factor
+        return dtype.type(1.0 / factor)
+    return dtype.type(n) / dtype.type(o)
+
+
+def _source_taps(mode, n, o, align_corners, factor, dtype, planar):
+    """PyTorch's CPU source indices and weights, each (taps, o), of the o outputs along a dim
+    of n inputs (weights None for a plain selection; both None when the dim is copied),
+    computed in the precision PyTorch uses for the input dtype. ``planar``: a 4-D input,
+    whose nearest kernels have rules of their own."""
+    if mode.startswith("nearest") and planar:  # a float32 step; exact ratios copy or halve
+        step = _step(n, o, False, factor, np.dtype(np.float32))
+        if mode == "nearest-exact":
+            return _floor_index((np.arange(o) + 0.5) * np.float64(step), n)[None], None
+        if o in (n, 2 * n):
+            return (np.arange(o) * n // o)[None], None
+        return _floor_index(np.arange(o, dtype=np.float32) * step, n)[None], None
+    step = _step(n, o, align_corners, factor, dtype)
+    if mode == "nearest":  # floor(i·step): PyTorch's legacy rule, kept for compatibility
+        return _floor_index(np.arange(o, dtype=dtype) * step, n)[None], None
+    if align_corners:
+        position = np.arange(o, dtype=dtype) * step
+    else:  # step·(i + 1/2) - 1/2 rounded once, as PyTorch's fused multiply-add on float32
+        position = (np.float64(step) * (np.arange(o) + 0.5) - 0.5).astype(dtype)
+    if mode == "nearest-exact":
+        return _floor_index(np.maximum(position, 0).astype(np.float64) + 0.5, n)[None], None
+    if mode != "bicubic":  # linear: the two neighbours; same sizes are copied
+        if n == o:
+            return None, None
+        position = np.maximum(position, 0)
+        index = _floor_index(position, n)
+        fraction = np.clip(position - index.astype(dtype), 0, 1)
+        return (np.stack([index, index + (index < n - 1)]),
+                np.stack([1 - fraction, fraction]))
+    index = _floor_index(position, n)  # bicubic: four neighbours, clamped at the borders
+    fraction = np.clip(position - index.astype(dtype), 0, 1)
+    return np.clip(index + np.arange(-1, 3)[:, None], 0, n - 1), _cubic_weights(fraction)
+
+
+def _resample(input, dim, index, weights):
+    """out[..., j, ...] = sum_t weights[t, j] * input[..., index[t, j], ...] along dim"""
+    picked = index_select(input, dim, Tensor._make(index.reshape(-1)))
+    if weights is None:
+        return picked
+    taps, o = index.shape
+    shape = tuple(input.shape)
+    picked = picked.reshape(shape[:dim] + (taps, o) + shape[dim + 1:])
+    trailing = (1,) * (len(shape) - dim - 1)
+    return (picked * Tensor._make(weights.reshape((taps, o) + trailing))).sum(dim)
+
+
+def _named(sizes):
+    """(4, 5) -> 'H: 4, W: 5', as PyTorch names spatial sizes in its messages."""
+    return ", ".join(f"{d}: {n}" for d, n in zip("DHW"[-len(sizes):], sizes))
+
+
+def _check_interpolation_dims(input, mode):
+    ndim = input.ndim
+    if mode not in ("nearest", "nearest-exact", "area") and mode not in _LINEAR_MODE_DIMS:
+        raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (modes: "
+                                  f"{_MODES})")
+    needed = _LINEAR_MODE_DIMS.get(mode)
+    if needed is not None and ndim != needed + 2:
+        raise NotImplementedError(f"interpolate: got {ndim}D input, but {mode} mode needs "
+                                  f"{needed + 2}D input (N, C, {needed} spatial dims)")
+    if ndim not in (3, 4, 5):
+        raise NotImplementedError(f"interpolate: only 3D, 4D and 5D input tensors are "
+                                  f"supported (got {ndim}D, shape {tuple(input.shape)}) for "
+                                  f"the modes: {_MODES} (got {mode})")
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resize the spatial dims of (N, C, *spatial) with PyTorch's sampling rules: nearest,
+    nearest-exact, (bi/tri)linear, bicubic (A = -0.75) or area (adaptive average pooling)."""
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("interpolate: align_corners option can only be set with the "
+                             "interpolating modes: linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    spatial = tuple(input.shape[2:])
+    recompute = recompute_scale_factor or (mode == "area" and size is None)
+    out_size, factors = _interpolation_sizes(spatial, size, scale_factor, recompute)
+    if antialias:
+        if mode not in ("bilinear", "bicubic") or input.ndim != 4:
+            raise ValueError("interpolate: anti-alias option is restricted to bilinear and "
+                             "bicubic modes and requires a 4-D tensor as input")
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    _check_interpolation_dims(input, mode)
+    if min(spatial + out_size) < 1:
+        raise RuntimeError(f"interpolate: input and output sizes should be greater than 0, "
+                           f"but got input ({_named(spatial)}) output ({_named(out_size)})")
+    if mode == "area":
+        nd = len(spatial)
+        return _adaptive_avg_pool(f"adaptive_avg_pool{nd}d", nd, input, out_size)
+    dtype = input.array.dtype
+    if mode not in ("nearest", "nearest-exact") and dtype.kind != "f":
+        raise NotImplementedError(f"interpolate: mode {mode!r} needs a floating-point input, "
+                                  f"got {dtype}")
+    precision = np.dtype(np.float64 if dtype == np.float64 else np.float32)
     out = input
-    for axis, (n, o, scale) in enumerate(zip(spatial, out_size, scales)):
-        source = np.minimum(np.floor(np.arange(o) * scale).astype(np.int64), n - 1)
-        out = index_select(out, 2 + axis, Tensor._make(source))
+    # the last dim first: PyTorch's kernels nest the sums the same way (same rounding)
+    for axis in reversed(range(len(spatial))):
+        index, weights = _source_taps(mode, spatial[axis], out_size[axis], align_corners,
+                                      factors[axis], precision, len(spatial) == 2)
+        if index is not None:
+            out = _resample(out, 2 + axis, index, weights)
     return out
