@@ -216,3 +216,13 @@ def test_modules_match_torch(make):
     x = _input(4, seed=5)
     ours, theirs = make(gr.nn)(gr.tensor(x)), make(torch.nn)(torch.tensor(x))
     np.testing.assert_allclose(to_numpy(ours), to_numpy(theirs), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "linear"])
+def test_an_unchanged_size_still_gives_a_new_tensor(mode):
+    x = gr.tensor(np.arange(4.0).reshape(1, 1, 4), requires_grad=True)
+    out = F.interpolate(x, size=4, mode=mode)
+    assert out is not x
+    with gr.no_grad():
+        out[0, 0, 0] = 10.0
+    assert float(x[0, 0, 0]) == 0.0

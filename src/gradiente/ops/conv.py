@@ -567,7 +567,7 @@ def _source_taps(mode, n, o, align_corners, factor, dtype, planar):
         if mode == "nearest-exact":
             return _floor_index((np.arange(o) + 0.5) * np.float64(step), n)[None], None
         if o in (n, 2 * n):
-            return (np.arange(o) * n // o)[None], None
+            return (None, None) if o == n else ((np.arange(o) // 2)[None], None)
         return _floor_index(np.arange(o, dtype=np.float32) * step, n)[None], None
     step = _step(n, o, align_corners, factor, dtype)
     if mode == "nearest":  # floor(i·step): PyTorch's legacy rule, kept for compatibility
@@ -609,6 +609,7 @@ def _named(sizes):
 
 
 def _check_interpolation_dims(input, mode):
+    """The input dims each mode needs: (N, C, *spatial) with 1-3 spatial dims."""
     ndim = input.ndim
     if mode not in ("nearest", "nearest-exact", "area") and mode not in _LINEAR_MODE_DIMS:
         raise NotImplementedError(f"interpolate: mode {mode!r} is not supported (modes: "
@@ -660,4 +661,4 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                       factors[axis], precision, len(spatial) == 2)
         if index is not None:
             out = _resample(out, 2 + axis, index, weights)
-    return out
+    return input.clone() if out is input else out  # a new tensor even when nothing moves
