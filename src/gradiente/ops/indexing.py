@@ -8,6 +8,7 @@ those positions for v and zeroes them for x. Sorting ops compute their indices w
 gradients and gather the values, so the values' gradients flow through gather.
 """
 
+import math
 import re
 from collections import namedtuple
 
@@ -172,17 +173,100 @@ def _unwritten(shape, key):
     return mask
 
 
+def _one_array(a, key):
+    """(axis, index) when ``key`` reads ``a`` with one integer array among full slices (the
+    index_select pattern), else None."""
+    if key.__class__ is not tuple:
+        return None
+    found = None
+    for axis, item in enumerate(key):
+        if item.__class__ is np.ndarray and found is None and item.dtype.kind in "iu":
+            found = axis, item
+        elif item.__class__ is not slice or item != _ALL:
+            return None
+    return found if found is not None and found[0] < a.ndim else None
+
+
+_ALL = slice(None)
+# np.add.at stays faster when each index moves fewer elements (measured on 1-D to 4-D arrays)
+_SORTED_ADD_MIN_ROW, _SORTED_ADD_MIN_SIZE = 16, 4096
+
+
+def _add_at(target, key, values):
+    """``np.add.at(target, key, values)``: repeated indices accumulate.
+
+    For one index array along one axis the values are sorted by index and each run of equal
+    indices is summed by ``np.add.reduceat`` (several times faster when each index moves many
+    elements): a repeated index's terms are summed first and then added to ``target``, where
+    np.add.at adds them one by one, so only the floating-point summation order changes.
+    """
+    single = _one_array(target, key)
+    if single is not None:
+        axis, index = single
+        shape = target.shape
+        rows = math.prod(shape[:axis] + shape[axis + 1:])
+        if rows >= _SORTED_ADD_MIN_ROW and index.size * rows >= _SORTED_ADD_MIN_SIZE:
+            values = np.broadcast_to(values, shape[:axis] + index.shape + shape[axis + 1:])
+            flat = index.reshape(-1)
+            _sorted_add(target, axis, flat, values.reshape(
+                shape[:axis] + flat.shape + shape[axis + 1:]))
+            return
+    np.add.at(target, key, values)
+
+
+def _sorted_add(target, axis, index, values):
+    """target[..., index[j], ...] += values[..., j, ...] along axis, by runs of equal indices."""
+    n = target.shape[axis]
+    index = np.where(index < 0, index + n, index)
+    order = np.argsort(index, kind="stable")
+    ordered = index[order]
+    if ordered[0] < 0 or ordered[-1] >= n:
+        bad = ordered[0] - n if ordered[0] < 0 else ordered[-1]
+        raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    sums = np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
+    if starts.size == n:  # every row is hit: a plain sum, much faster than a fancy one
+        target += sums
+    else:
+        target[(_ALL,) * axis + (ordered[starts],)] += sums
+
+
 def _read(op, a, key):
     try:
         a, key = _locate(a, key)
+        single = _one_array(a, key)
+        if single is not None:  # np.take: up to 6x faster than a[key] along inner axes
+            return np.take(a, single[1], axis=single[0])
         return a[key]
     except IndexError as e:
         raise _numpy_error(op, e) from None
 
 
+def _write(out, key, advanced, values, accumulate):
+    """``out`` with out[key] = values (+= when accumulating), written in place."""
+    values = np.asarray(values).astype(out.dtype, copy=False)
+    try:
+        target, key = _locate(out, key)
+        if accumulate and advanced:
+            _add_at(target, key, values)
+        elif accumulate:
+            target[key] += values
+        else:
+            target[key] = values
+    except IndexError as e:
+        raise _numpy_error("index_put", e) from None
+    except ValueError:
+        raise RuntimeError(f"index_put: shape mismatch: value tensor of shape "
+                           f"{list(values.shape)} cannot be broadcast to indexing result of "
+                           f"shape {list(np.shape(target[key]))}") from None
+    return out
+
+
 # ----- the two rules --------------------------------------------------------------------------
 
 class GetItem(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, key, advanced):
         """out = x[key]"""
@@ -193,8 +277,11 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = zeros with g added at the positions x[key] read (repeats accumulate)"""
-        zeros = Tensor._make(np.zeros(ctx.shape_in, dtype=g.array.dtype))
-        return IndexPut.apply(zeros, ctx.key, ctx.advanced, g, True), None, None
+        if isinstance(g, Tensor):  # recorded: IndexPut's own backward reads g back
+            zeros = Tensor._make(np.zeros(ctx.shape_in, dtype=g.array.dtype))
+            return IndexPut.apply(zeros, ctx.key, ctx.advanced, g, True), None, None
+        zeros = np.zeros(ctx.shape_in, dtype=g.dtype)
+        return _write(zeros, ctx.key, ctx.advanced, g, True), None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -207,27 +294,10 @@ class IndexPut(Function):
     @staticmethod
     def forward(ctx, x, key, advanced, values, accumulate):
         """out = x with out[key] = values (out[key] += values when accumulate)"""
-        a = x.array
         v = values.array if isinstance(values, Tensor) else np.asarray(values)
         ctx.key, ctx.advanced, ctx.accumulate = key, advanced, accumulate
         ctx.values_ndim = v.ndim
-        out = a.copy()
-        v = v.astype(a.dtype, copy=False)
-        try:
-            target, key = _locate(out, key)
-            if accumulate and advanced:
-                np.add.at(target, key, v)
-            elif accumulate:
-                target[key] += v
-            else:
-                target[key] = v
-        except IndexError as e:
-            raise _numpy_error("index_put", e) from None
-        except ValueError:
-            raise RuntimeError(f"index_put: shape mismatch: value tensor of shape "
-                               f"{list(v.shape)} cannot be broadcast to indexing result of "
-                               f"shape {list(np.shape(target[key]))}") from None
-        return out
+        return _write(x.array.copy(), key, advanced, v, accumulate)
 
     @staticmethod
     def backward(ctx, g):
