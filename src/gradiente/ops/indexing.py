@@ -179,15 +179,18 @@ _ALL = slice(None)
 def _one_array(a, key):
     """(axis, index) when ``key`` reads ``a`` with one integer array among full slices (the
     index_select pattern), else None."""
-    if key.__class__ is not tuple:
+    if key.__class__ is not tuple or len(key) > a.ndim:
         return None
     found = None
     for axis, item in enumerate(key):
-        if item.__class__ is np.ndarray and found is None and item.dtype.kind in "iu":
+        if item.__class__ is slice:
+            if item != _ALL:
+                return None
+        elif item.__class__ is np.ndarray and found is None and item.dtype.kind in "iu":
             found = axis, item
-        elif item.__class__ is not slice or item != _ALL:
+        else:
             return None
-    return found if len(key) <= a.ndim else None
+    return found
 
 
 # np.add.at is as fast below about 16 elements per index or 4096 in all, and 10x faster for
@@ -227,7 +230,7 @@ def _sorted_add(target, axis, index, values):
         bad = ordered[0] - n if ordered[0] < 0 else ordered[-1]
         raise IndexError(f"index {bad} is out of bounds for axis {axis} with size {n}")
     starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
-    sums = np.add.reduceat(np.take(values, order, axis=axis), starts, axis=axis)
+    sums = np.add.reduceat(values.take(order, axis=axis), starts, axis=axis)
     if starts.size == n:  # every row is hit: a plain sum, much faster than a fancy one
         target += sums
     else:
@@ -238,8 +241,8 @@ def _read(op, a, key):
     try:
         a, key = _locate(a, key)
         single = _one_array(a, key)
-        if single is not None:  # np.take: up to 6x faster than a[key] along inner axes
-            return np.take(a, single[1], axis=single[0])
+        if single is not None:  # take: up to 6x faster than a[key] along inner axes
+            return a.take(single[1], axis=single[0])
         return a[key]
     except IndexError as e:
         raise _numpy_error(op, e) from None
