@@ -283,7 +283,7 @@ class GetItem(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = zeros with g added at the positions x[key] read (repeats accumulate)"""
-        if isinstance(g, Tensor):  # recorded: IndexPut's own backward reads g back
+        if isinstance(g, Tensor):  # create_graph: recorded, so dx differentiates again
             zeros = Tensor._make(np.zeros(ctx.shape_in, dtype=g.array.dtype))
             return IndexPut.apply(zeros, ctx.key, ctx.advanced, g, True), None, None
         zeros = np.zeros(ctx.shape_in, dtype=g.dtype)
