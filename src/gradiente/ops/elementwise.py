@@ -248,6 +248,8 @@ def _pow_exponent_derivative(x, out):
 
 
 class Remainder(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y):
         """out = x - floor(x / y) * y (Python's sign convention, as torch.remainder)"""
@@ -259,7 +261,7 @@ class Remainder(Function):
     def backward(ctx, g):
         """dx = g; dy = -g * floor(x / y)"""
         x, y = ctx.saved_tensors
-        gy = -g * floor_divide(x, y) if ctx.needs_input_grad[1] else None
+        gy = -g * np.floor_divide(x, y) if ctx.needs_input_grad[1] else None
         return g, gy
 
     @staticmethod
@@ -269,6 +271,8 @@ class Remainder(Function):
 
 
 class Fmod(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y):
         """out = x - trunc(x / y) * y (C's sign convention)"""
@@ -280,7 +284,7 @@ class Fmod(Function):
     def backward(ctx, g):
         """dx = g; dy = -g * trunc(x / y)"""
         x, y = ctx.saved_tensors
-        gy = -g * trunc(div(x, y)) if ctx.needs_input_grad[1] else None  # noqa: F821
+        gy = -g * np.trunc(x / y) if ctx.needs_input_grad[1] else None
         return g, gy
 
     @staticmethod
@@ -290,6 +294,8 @@ class Fmod(Function):
 
 
 class Atan2(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, y, x):
         """out = atan2(y, x), the angle of the point (x, y)"""
@@ -445,6 +451,8 @@ class Where(Function):
 
 
 class Lerp(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, start, end, weight):
         """out = start + weight * (end - start)"""
@@ -471,6 +479,8 @@ class Lerp(Function):
 
 
 class Clamp(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, low, high):
         """out = min(max(x, low), high)"""
@@ -488,9 +498,9 @@ class Clamp(Function):
         x > high or high < low (crossed bounds give high, as PyTorch)"""
         x, low, high = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        glow = where(_clamp_to_low(x, low, high), g, 0.0) if needs[1] else None
-        ghigh = where(_clamp_to_high(x, low, high), g, 0.0) if needs[2] else None
-        return where(_clamp_inside(x, low, high), g, 0.0), glow, ghigh
+        glow = np.where(_clamp_to_low(x, low, high), g, 0.0) if needs[1] else None
+        ghigh = np.where(_clamp_to_high(x, low, high), g, 0.0) if needs[2] else None
+        return np.where(_clamp_inside(x, low, high), g, 0.0), glow, ghigh
 
     @staticmethod
     def jvp(ctx, dx, dlow, dhigh):
@@ -504,21 +514,21 @@ class Clamp(Function):
 
 
 def _clamp_to_low(x, low, high):
-    below = lt(x, low)
-    return below if high is None else below & lt(low, high)
+    below = x < low
+    return below if high is None else below & (low < high)
 
 
 def _clamp_to_high(x, low, high):
-    above = gt(x, high)
-    return above if low is None else above | lt(high, low)
+    above = x > high
+    return above if low is None else above | (high < low)
 
 
 def _clamp_inside(x, low, high):
     inside = None
     if low is not None:
-        inside = ge(x, low)
+        inside = x >= low
     if high is not None:
-        below = le(x, high)
+        below = x <= high
         inside = below if inside is None else inside & below
     return inside
 
@@ -754,6 +764,8 @@ class Neg(Function):
 # ----- activations with parameters ------------------------------------------------------------
 
 class LeakyRelu(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, slope):
         """out = x if x > 0 else slope * x"""
@@ -766,7 +778,7 @@ class LeakyRelu(Function):
     def backward(ctx, g):
         """dx = g if x > 0 else slope * g"""
         (x,) = ctx.saved_tensors
-        return where(gt(x, 0), g, g * ctx.slope), None
+        return np.where(x > 0, g, g * ctx.slope), None
 
     @staticmethod
     def jvp(ctx, dx, _):
@@ -775,6 +787,8 @@ class LeakyRelu(Function):
 
 
 class Elu(Function):
+    numpy_rules = True
+
     saves_output = True
 
     @staticmethod
@@ -799,7 +813,7 @@ class Elu(Function):
 def _elu_derivative(ctx):
     (x,) = ctx.saved_tensors
     negative = ctx.input_scale * (ctx.output + ctx.scale * ctx.alpha)
-    return where(gt(x, 0), ctx.scale, negative)
+    return np.where(x > 0, ctx.scale, negative)
 
 
 class Softplus(Function):
