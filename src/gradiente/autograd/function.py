@@ -16,7 +16,8 @@ records a ``Node``: the ``ctx`` the rules saw, which also knows its parents. The
 references its output tensor (no reference cycles); ``ctx.output`` rebuilds it on demand.
 
 A rule is written in the vocabulary that NumPy arrays and Tensors share: operators, NumPy
-ufuncs (``np.cos(x)``), ``np.where``, ``reshape``, ``sum``, ``mT``. With ``numpy_rules = True``
+ufuncs (``np.cos(x)``), ``np.where``, ``reshape``, ``sum``, ``mT``, and ``Other.map(g, ...)``
+for another operation. With ``numpy_rules = True``
 the engine runs the backward rule on plain arrays for first-order gradients (nothing recorded,
 no Tensor made); with ``create_graph=True`` it runs the same code on Tensors, whose ufuncs
 dispatch to gradiente's operations, so the backward pass is recorded and every derivative is
@@ -198,6 +199,15 @@ class Function:
     @staticmethod
     def jvp(ctx, *tangents):
         raise NotImplementedError
+
+    @classmethod
+    def map(cls, x, *args):
+        """This operation inside another's rule: recorded (``apply``) when ``x`` is a Tensor,
+        its forward alone when ``x`` is an array (a numpy_rules backward's first-order run)."""
+        if isinstance(x, Tensor):
+            return cls.apply(x, *args)
+        out = cls.forward(Node(), Tensor._make(np.asarray(x)), *args)
+        return out.array if isinstance(out, Tensor) else out
 
     @classmethod
     def apply(cls, *args):

@@ -50,23 +50,14 @@ def _offsets(kernel, stride, dilation, out_size):
             for o, d, s, n in zip(offset, dilation, stride, out_size))
 
 
-def _apply(cls, x, *params):
-    """``cls`` applied to ``x``: its map on an array (first-order gradients, nothing recorded),
-    ``cls.apply`` on a Tensor (recorded, so each map is the other's differentiable backward)."""
-    return cls.apply(x, *params) if isinstance(x, Tensor) else cls.on_array(x, *params)
-
-
 class Windows(Function):
     numpy_rules = True
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, pad_value):
-        ctx.geometry = (x.array.shape, kernel, stride, padding, dilation)
-        return Windows.on_array(x.array, kernel, stride, padding, dilation, pad_value)
-
-    @staticmethod
-    def on_array(a, kernel, stride, padding, dilation, pad_value):
-        """out[n, c, k, o...] = a_padded[n, c, o·stride + offset_k·dilation]  (im2col)"""
+        """out[n, c, k, o...] = x_padded[n, c, o·stride + offset_k·dilation]  (im2col)"""
+        a = x.array
+        ctx.geometry = (a.shape, kernel, stride, padding, dilation)
         out_size = _window_geometry("windows", a.shape[2:], kernel, stride, padding, dilation)
         if any(padding):  # a filled array and one slice assignment: twice as fast as np.pad
             padded = np.full(a.shape[:2] + tuple(n + 2 * p for n, p in zip(a.shape[2:], padding)),
@@ -86,7 +77,7 @@ class Windows(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = col2im(g): every column added back where it came from"""
-        return _apply(WindowsAdjoint, g, *ctx.geometry), None, None, None, None, None
+        return WindowsAdjoint.map(g, *ctx.geometry), None, None, None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -98,13 +89,10 @@ class WindowsAdjoint(Function):
 
     @staticmethod
     def forward(ctx, cols, shape, kernel, stride, padding, dilation):
+        """out = col2im(cols), the adjoint of Windows: (N, C, K, *out) -> shape"""
         ctx.geometry = (kernel, stride, padding, dilation)
         ctx.target_shape = shape
-        return WindowsAdjoint.on_array(cols.array, shape, kernel, stride, padding, dilation)
-
-    @staticmethod
-    def on_array(c, shape, kernel, stride, padding, dilation):
-        """out = col2im(c), the adjoint of Windows: (N, C, K, *out) -> shape"""
+        c = cols.array
         padded = np.zeros(tuple(shape[:2]) + tuple(n + 2 * p for n, p in zip(shape[2:], padding)),
                           dtype=c.dtype)
         overlap = any(d * (k - 1) >= s for k, s, d in zip(kernel, stride, dilation))
@@ -119,7 +107,7 @@ class WindowsAdjoint(Function):
     @staticmethod
     def backward(ctx, g):
         """dcols = im2col(g)"""
-        return _apply(Windows, g, *ctx.geometry, 0.0), None, None, None, None, None
+        return Windows.map(g, *ctx.geometry, 0.0), None, None, None, None, None
 
     @staticmethod
     def jvp(ctx, dcols, *_):
@@ -141,18 +129,15 @@ class PickWindow(Function):
 
     @staticmethod
     def forward(ctx, cols, choice):
-        ctx.choice, ctx.shape_in = choice, cols.array.shape
-        return PickWindow.on_array(cols.array, choice)
-
-    @staticmethod
-    def on_array(cols, choice):
         """out[n, c, o] = cols[n, c, choice[n, c, o], o]: one element of each window (max pool)"""
-        return cols.reshape(-1)[_chosen_positions(choice, cols.shape)]
+        a = cols.array
+        ctx.choice, ctx.shape_in = choice, a.shape
+        return a.reshape(-1)[_chosen_positions(choice, a.shape)]
 
     @staticmethod
     def backward(ctx, g):
         """dcols = g put back at the chosen positions, zeros elsewhere"""
-        return _apply(PickWindowAdjoint, g, ctx.choice, ctx.shape_in), None
+        return PickWindowAdjoint.map(g, ctx.choice, ctx.shape_in), None
 
     @staticmethod
     def jvp(ctx, dcols, _):
@@ -164,21 +149,17 @@ class PickWindowAdjoint(Function):
 
     @staticmethod
     def forward(ctx, values, choice, shape):
-        ctx.choice, ctx.shape_out = choice, shape
-        return PickWindowAdjoint.on_array(values.array, choice, shape)
-
-    @staticmethod
-    def on_array(values, choice, shape):
         """out = zeros(shape) with values at the chosen positions, the adjoint of PickWindow"""
-        out = np.zeros(math.prod(shape), dtype=values.dtype)
+        ctx.choice, ctx.shape_out = choice, shape
+        out = np.zeros(math.prod(shape), dtype=values.array.dtype)
         # one position per window, so a plain write (no accumulation) is exact
-        out[_chosen_positions(choice, shape)] = values
+        out[_chosen_positions(choice, shape)] = values.array
         return out.reshape(shape)
 
     @staticmethod
     def backward(ctx, g):
         """dvalues = g at the chosen positions"""
-        return _apply(PickWindow, g, ctx.choice), None, None
+        return PickWindow.map(g, ctx.choice), None, None
 
     @staticmethod
     def jvp(ctx, dvalues, *_):

@@ -534,6 +534,8 @@ def _clamp_inside(x, low, high):
 
 
 class Cast(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, np_dtype):
         """out = x converted to another dtype"""
@@ -543,7 +545,7 @@ class Cast(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g converted back"""
-        return g.to(dtypes.from_numpy_dtype(ctx.dtype_in)), None
+        return Cast.map(g, ctx.dtype_in), None
 
     @staticmethod
     def jvp(ctx, dx, _):

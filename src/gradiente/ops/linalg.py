@@ -314,6 +314,8 @@ def einsum(equation, *operands):
 # ----- diagonals ------------------------------------------------------------------------------
 
 class Diagonal(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, offset, dim1, dim2):
         """out = the diagonal x[..., i, i + offset] of the dims dim1 and dim2, as the last dim"""
@@ -324,7 +326,7 @@ class Diagonal(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g written on that diagonal of zeros"""
-        return (DiagEmbed.apply(g, ctx.shape_in, ctx.offset, ctx.dim1, ctx.dim2),
+        return (DiagEmbed.map(g, ctx.shape_in, ctx.offset, ctx.dim1, ctx.dim2),
                 None, None, None)
 
     @staticmethod
@@ -333,6 +335,8 @@ class Diagonal(Function):
 
 
 class DiagEmbed(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, shape, offset, dim1, dim2):
         """out = zeros of shape with x's last dim on the diagonal (offset) of dim1, dim2"""
@@ -347,7 +351,7 @@ class DiagEmbed(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = the diagonal of g"""
-        return Diagonal.apply(g, ctx.offset, ctx.dim1, ctx.dim2), None, None, None, None
+        return Diagonal.map(g, ctx.offset, ctx.dim1, ctx.dim2), None, None, None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):

@@ -541,6 +541,8 @@ def dstack(tensors):
 # ----- slicing: narrow, split, chunk, unbind, pad ---------------------------------------------
 
 class Pad(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, pads, value):
         """out = x with pads[d] = (before, after) elements of value added on each side of dim d
@@ -568,7 +570,7 @@ class Pad(Function):
     @staticmethod
     def backward(ctx, g):
         """dx = g with the added elements removed and the removed ones back as zeros"""
-        return Pad.apply(g, tuple((-b, -a) for b, a in ctx.pads), 0), None, None
+        return Pad.map(g, tuple((-b, -a) for b, a in ctx.pads), 0), None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):

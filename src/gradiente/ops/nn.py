@@ -592,6 +592,8 @@ def check_embedding_indices(indices, num_weights):
 
 
 class Embedding(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq=False):
         """out = weight[indices]"""
@@ -605,8 +607,8 @@ class Embedding(Function):
     def backward(ctx, g):
         """dweight[i] = Σ g over the positions holding index i (none for padding_idx), divided
         by their count with scale_grad_by_freq"""
-        return EmbeddingBackward.apply(g, ctx.indices, ctx.num_weights, ctx.padding_idx,
-                                       ctx.scale_grad_by_freq), None, None, None
+        return EmbeddingBackward.map(g, ctx.indices, ctx.num_weights, ctx.padding_idx,
+                                     ctx.scale_grad_by_freq), None, None, None
 
     @staticmethod
     def jvp(ctx, dw, *_):
