@@ -222,8 +222,7 @@ class Function:
             if cls.differentiable:
                 for a in args:
                     if isinstance(a, Tensor) and a._requires_grad:
-                        parents, needs = _parents(args)
-                        ctx.needs_input_grad = needs
+                        parents, ctx.needs_input_grad = _parents(args)
                         break
             # forward computes values only: a custom forward using Tensor ops records nothing
             _GRAD.grad_enabled = False

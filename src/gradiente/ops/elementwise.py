@@ -575,7 +575,8 @@ class Elementwise(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return ctx.fn.f(_floating(x.array))
+        a = _floating(x.array)
+        return ctx.fn.f(a if a.ndim else a[()])  # 0-d: a NumPy scalar, whose math is faster
 
     @staticmethod
     def backward(ctx, g):
