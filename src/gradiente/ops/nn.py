@@ -156,7 +156,8 @@ def _class_index_terms(ctx, op, logp, target, weight, ignore_index, reduction, s
     else:
         w = weight.array.astype(dtype, copy=False)
         w_t = w[t] if keep is None else w[t] * keep
-    positions = np.indices(t.shape, sparse=True)
+    positions = [np.arange(n).reshape([-1 if j == k else 1 for j in range(t.ndim)])
+                 for k, n in enumerate(t.shape)]  # np.indices(sparse=True), 5x faster
     ctx.index = (*positions[:class_dim], t, *positions[class_dim:])  # logp[index] = logp_it
     ctx.target_coef = (1.0 - smoothing) * w_t
     loss = -ctx.target_coef * logp[ctx.index]
