@@ -317,6 +317,8 @@ class Atan2(Function):
 
 
 class Maximum(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y):
         """out = max(x, y) element-wise (NaN propagates)"""
@@ -328,17 +330,19 @@ class Maximum(Function):
     def backward(ctx, g):
         """dx = g where x > y; dy = g where y > x; ties split g equally"""
         x, y = ctx.saved_tensors
-        share_x, share_y = _extremum_shares(x, y, lt(x, y), gt(x, y))
-        return g * share_x, g * share_y
+        tie = x == y
+        return _share(g, x < y, tie), _share(g, x > y, tie)
 
     @staticmethod
     def jvp(ctx, dx, dy):
         x, y = ctx.saved_tensors
-        share_x, share_y = _extremum_shares(x, y, lt(x, y), gt(x, y))
-        return dx * share_x + dy * share_y
+        tie = x == y
+        return _share(dx, x < y, tie) + _share(dy, x > y, tie)
 
 
 class Minimum(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y):
         """out = min(x, y) element-wise (NaN propagates)"""
@@ -350,27 +354,25 @@ class Minimum(Function):
     def backward(ctx, g):
         """dx = g where x < y; dy = g where y < x; ties split g equally"""
         x, y = ctx.saved_tensors
-        share_x, share_y = _extremum_shares(x, y, gt(x, y), lt(x, y))
-        return g * share_x, g * share_y
+        tie = x == y
+        return _share(g, x > y, tie), _share(g, x < y, tie)
 
     @staticmethod
     def jvp(ctx, dx, dy):
         x, y = ctx.saved_tensors
-        share_x, share_y = _extremum_shares(x, y, gt(x, y), lt(x, y))
-        return dx * share_x + dy * share_y
+        tie = x == y
+        return _share(dx, x > y, tie) + _share(dy, x < y, tie)
 
 
-def _extremum_shares(x, y, x_loses, y_loses):
-    """The fractions of g for x and y: 1 for the winner, 1/2 each on ties, 0 for the loser.
-
-    As PyTorch: where a NaN makes both comparisons false, both get the whole gradient.
-    """
-    dtype = x.dtype if x.dtype.is_floating_point else y.dtype
-    tie = 0.5 * eq(x, y).to(dtype)
-    return 1.0 - x_loses.to(dtype) - tie, 1.0 - y_loses.to(dtype) - tie
+def _share(g, loses, tie):
+    """An operand's part of g: 0 where it loses (written, so an inf in g gives no NaN), g / 2
+    on ties, g where it wins, and g where a NaN makes every comparison false, as PyTorch."""
+    return np.where(loses, 0.0, np.where(tie, 0.5 * g, g))
 
 
 class Fmax(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y):
         """out = max(x, y) element-wise, ignoring a NaN operand"""
@@ -382,17 +384,18 @@ class Fmax(Function):
     def backward(ctx, g):
         """dx = g where x >= y or y is NaN; dy = g elsewhere (ties go to x, as PyTorch)"""
         x, y = ctx.saved_tensors
-        share = _nan_ignoring_share(x, y, ge)
-        return g * share, g * (1.0 - share)
+        x_taken = (x >= y) | np.isnan(y)
+        return np.where(x_taken, g, 0.0), np.where(x_taken, 0.0, g)
 
     @staticmethod
     def jvp(ctx, dx, dy):
         x, y = ctx.saved_tensors
-        share = _nan_ignoring_share(x, y, ge)
-        return dx * share + dy * (1.0 - share)
+        return np.where((x >= y) | np.isnan(y), dx, dy)
 
 
 class Fmin(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, y):
         """out = min(x, y) element-wise, ignoring a NaN operand"""
@@ -404,20 +407,13 @@ class Fmin(Function):
     def backward(ctx, g):
         """dx = g where x <= y or y is NaN; dy = g elsewhere (ties go to x, as PyTorch)"""
         x, y = ctx.saved_tensors
-        share = _nan_ignoring_share(x, y, le)
-        return g * share, g * (1.0 - share)
+        x_taken = (x <= y) | np.isnan(y)
+        return np.where(x_taken, g, 0.0), np.where(x_taken, 0.0, g)
 
     @staticmethod
     def jvp(ctx, dx, dy):
         x, y = ctx.saved_tensors
-        share = _nan_ignoring_share(x, y, le)
-        return dx * share + dy * (1.0 - share)
-
-
-def _nan_ignoring_share(x, y, wins):
-    """1 where x is taken (it wins or ties, or y is NaN), else 0."""
-    dtype = x.dtype if x.dtype.is_floating_point else y.dtype
-    return (wins(x, y) | isnan(y)).to(dtype)
+        return np.where((x <= y) | np.isnan(y), dx, dy)
 
 
 class Where(Function):
