@@ -206,7 +206,9 @@ class Function:
         its forward alone when ``x`` is an array (a numpy_rules backward's first-order run)."""
         if isinstance(x, Tensor):
             return cls.apply(x, *args)
-        out = cls.forward(Node(), Tensor._make(np.asarray(x)), *args)
+        ctx = Node()
+        ctx.fn = cls
+        out = cls.forward(ctx, Tensor._make(np.asarray(x)), *args)
         return out.array if isinstance(out, Tensor) else out
 
     @classmethod

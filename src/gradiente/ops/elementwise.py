@@ -816,6 +816,8 @@ def _elu_derivative(ctx):
 
 
 class Softplus(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, beta, threshold):
         """out = log(1 + exp(beta * x)) / beta, and x itself where beta * x > threshold"""
@@ -838,10 +840,12 @@ class Softplus(Function):
 def _softplus_derivative(ctx):
     (x,) = ctx.saved_tensors
     z = x * ctx.beta
-    return where(gt(z, ctx.threshold), 1.0, sigmoid(z))  # noqa: F821
+    return np.where(z > ctx.threshold, 1.0, Sigmoid.map(z))  # noqa: F821 - made from UNARY
 
 
 class Gelu(Function):
+    numpy_rules = True
+
     @staticmethod
     def forward(ctx, x, approximate):
         """out = x * Φ(x) (exact, with erf) or its tanh approximation"""
@@ -869,10 +873,10 @@ def _gelu_derivative(ctx):
     (x,) = ctx.saved_tensors
     if ctx.approximate == "tanh":
         k = math.sqrt(2 / math.pi)
-        t = tanh(k * (x + 0.044715 * x ** 3))  # noqa: F821
+        t = np.tanh(k * (x + 0.044715 * x ** 3))
         return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x)
-    cdf = 0.5 * (1 + erf(x * (1 / math.sqrt(2))))  # noqa: F821
-    pdf = exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))  # noqa: F821
+    cdf = 0.5 * (1 + Erf.map(x * (1 / math.sqrt(2))))  # noqa: F821 - made from UNARY
+    pdf = np.exp(-0.5 * x * x) * (1 / math.sqrt(2 * math.pi))
     return cdf + x * pdf
 
 
