@@ -45,6 +45,13 @@ def test_numpy_refuses_to_drop_the_graph_of_a_tensor_that_requires_grad(call):
         call(x)
 
 
+@pytest.mark.parametrize("call", [lambda t: np.sin(np.ones(2), out=t),
+                                  lambda t: np.concatenate([np.ones(1), np.ones(1)], out=t)])
+def test_numpy_refuses_to_write_into_a_tensor(call):
+    with pytest.raises(TypeError, match="out= must be a NumPy array"):
+        call(gr.zeros(2, dtype=gr.float64))
+
+
 @requires_torch
 def test_a_numpy_ufunc_on_a_tensor_gives_a_tensor_as_torch():
     import torch

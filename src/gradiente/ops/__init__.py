@@ -173,8 +173,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if op is not None and method == "__call__" and not kwargs:
         return op(*inputs)
     name = f"numpy.{ufunc.__name__}" + ("" if method == "__call__" else f".{method}")
-    if "out" in kwargs:
-        kwargs["out"] = _values(name, kwargs["out"])
+    _refuse_tensor_out(name, kwargs.get("out", ()))
     return getattr(ufunc, method)(*_values(name, inputs), **kwargs)
 
 
@@ -183,7 +182,16 @@ def _array_function(self, func, types, args, kwargs):
     if op is not None:
         return op(*args, **kwargs)
     name = f"numpy.{func.__name__}"
+    out = kwargs.get("out")
+    _refuse_tensor_out(name, out if isinstance(out, tuple) else (out,))
     return func(*_values(name, args), **{k: _value(name, v) for k, v in kwargs.items()})
+
+
+def _refuse_tensor_out(name, out):
+    if any(isinstance(x, Tensor) for x in out):
+        raise TypeError(f"{name}: out= must be a NumPy array, not a tensor (NumPy's write would "
+                        f"bypass the tensor's version counter); write into a tensor with "
+                        f"tensor.copy_(...)")
 
 
 def _values(name, items):
