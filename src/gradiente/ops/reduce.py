@@ -123,6 +123,7 @@ class Mean(Function):
 
 class Prod(Function):
     saves_output = True
+    numpy_rules = True
 
     @staticmethod
     def forward(ctx, x, dim, keepdim, np_dtype):
@@ -147,7 +148,7 @@ def _prod_of_others(ctx):
     """Π_{j≠i} x_j for every i: out / x where x != 0, never dividing by a zero."""
     (x,) = ctx.saved_tensors
     out = _restored(ctx, ctx.output)
-    zero = x.array == 0
+    zero = np.asarray(x) == 0
     if not zero.any():
         return out / x
     # out / x is exact (also as a function, for second derivatives) wherever x != 0. At a zero
@@ -155,13 +156,12 @@ def _prod_of_others(ctx):
     # product times the other zero (0, but its derivative is what second derivatives need);
     # with more, 0 (every first and second derivative of it is 0 too).
     zeros_per_slice = np.sum(zero, axis=ctx.axes, keepdims=True)
-    zero = _const(zero)
-    x_safe = where(zero, 1.0, x)
-    nonzero_prod = x_safe.prod(ctx.axes, keepdim=True)
-    other_zero = where(zero, x, 0.0).sum(ctx.axes, keepdim=True) - x
-    at_zero = where(_const(zeros_per_slice == 1), nonzero_prod,
-                    where(_const(zeros_per_slice == 2), nonzero_prod * other_zero, 0.0))
-    return where(zero, at_zero, out / x_safe)
+    x_safe = np.where(zero, 1.0, x)
+    nonzero_prod = Prod.map(x_safe, ctx.axes, True, None)
+    other_zero = Sum.map(np.where(zero, x, 0.0), ctx.axes, True, None) - x
+    at_zero = np.where(zeros_per_slice == 1, nonzero_prod,
+                       np.where(zeros_per_slice == 2, nonzero_prod * other_zero, 0.0))
+    return np.where(zero, at_zero, out / x_safe)
 
 
 class SumToShape(Function):
@@ -726,6 +726,7 @@ def _cumulative_axis(op, a, dim):
 
 class Cumprod(Function):
     saves_output = True
+    numpy_rules = True
 
     @staticmethod
     def forward(ctx, x, dim, np_dtype):
@@ -746,22 +747,22 @@ class Cumprod(Function):
         out = ctx.output
         if x.ndim == 0:
             return g, None, None
-        zero = x.array == 0
+        zero = np.asarray(x) == 0
         if not zero.any():
             return _reverse_cumsum(g * out, ctx.dim) / x, None, None
-        first, positions, at_first, zero_mask = _first_zero(zero, ctx.dim)
-        x_safe = where(zero_mask, 1.0, x)
+        first, positions, at_first = _first_zero(zero, ctx.dim)
+        x_safe = np.where(zero, 1.0, x)
         # exact wherever x != 0: out / x_k is the product without x_k even past a zero
         grad = _reverse_cumsum(g * out, ctx.dim) / x_safe
         # at a slice's first zero z: Π_{k<z} x_k · Σ_{i≥z} g_i Π_{z<k≤i} x_k
         at_zero = _at_zero(x, g, first, positions, ctx.dim)
         # at its second zero z': the same with x_z as a factor of the left product; 0, but its
         # derivative in x_z is not (at later zeros every derivative is 0 too)
-        second, _, at_second, _ = _first_zero(zero & (positions > first), ctx.dim)
-        x_first = where(at_first, x, 0.0).sum(ctx.dim, keepdim=True)
+        second, _, at_second = _first_zero(zero & (positions > first), ctx.dim)
+        x_first = Sum.map(np.where(at_first, x, 0.0), (ctx.dim,), True, None)
         at_second_zero = x_first * _at_zero(x, g, second, positions, ctx.dim, skip=first)
-        return where(zero_mask, where(at_first, at_zero, where(at_second, at_second_zero, 0.0)),
-                     grad), None, None
+        return np.where(zero, np.where(at_first, at_zero, np.where(at_second, at_second_zero,
+                                                                   0.0)), grad), None, None
 
     @staticmethod
     def jvp(ctx, dx, *_):
@@ -772,36 +773,35 @@ class Cumprod(Function):
         zero = x.array == 0
         if not zero.any():
             return out * Cumsum.apply(dx / x, ctx.dim, None)
-        first, positions, at_first, zero = _first_zero(zero, ctx.dim)
-        before = out * Cumsum.apply(dx / where(zero, 1.0, x), ctx.dim, None)
+        first, positions, at_first = _first_zero(zero, ctx.dim)
+        before = out * Cumsum.apply(dx / np.where(zero, 1.0, x), ctx.dim, None)
         # from the first zero z on, only x_z's tangent moves the product
         left, right = _around_first_zero(x, first, positions, ctx.dim)
-        dx_at_first = where(at_first, dx, 0.0).sum(ctx.dim, keepdim=True)
-        return where(_const(positions < first), before, dx_at_first * left * right)
+        dx_at_first = Sum.map(np.where(at_first, dx, 0.0), (ctx.dim,), True, None)
+        return np.where(positions < first, before, dx_at_first * left * right)
 
 
 def _first_zero(zero, axis):
-    """Index z of each slice's first zero (n if none), positions along axis, masks of z and
-    of the zeros."""
+    """Index z of each slice's first zero (n if none), positions along axis, mask of z."""
     n = zero.shape[axis]
     first = np.where(zero.any(axis=axis, keepdims=True),
                      np.argmax(zero, axis=axis, keepdims=True), n)
     positions = np.arange(n).reshape([-1 if i == axis else 1 for i in range(zero.ndim)])
-    return first, positions, _const(positions == first), _const(zero)
+    return first, positions, positions == first
 
 
 def _around_first_zero(x, first, positions, axis, skip=None):
     """Π_{k<z} x_k (keepdim; k = skip left out) and, for i ≥ z, Π_{z<k≤i} x_k."""
     kept = positions < first if skip is None else (positions < first) & (positions != skip)
-    left = where(_const(kept), x, 1.0).prod(axis, keepdim=True)
-    right = where(_const(positions <= first), 1.0, x).cumprod(axis)
+    left = Prod.map(np.where(kept, x, 1.0), (axis,), True, None)
+    right = np.where(positions <= first, 1.0, x).cumprod(axis)
     return left, right
 
 
 def _at_zero(x, g, z, positions, axis, skip=None):
     """Σ_{i≥z} g_i Π_{k≤i, k≠z} x_k (k = skip left out too): cumprod's adjoint at a zero z."""
     left, right = _around_first_zero(x, z, positions, axis, skip)
-    return left * where(_const(positions >= z), g * right, 0.0).sum(axis, keepdim=True)
+    return left * Sum.map(np.where(positions >= z, g * right, 0.0), (axis,), True, None)
 
 
 def cumsum(input, dim, *, dtype=None):
