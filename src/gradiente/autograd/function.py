@@ -17,12 +17,12 @@ references its output tensor (no reference cycles); ``ctx.output`` rebuilds it o
 
 A rule is written in the vocabulary that NumPy arrays and Tensors share: operators, NumPy
 ufuncs (``np.cos(x)``), ``np.where``, ``reshape``, ``sum``, ``mT``, and ``Other.map(g, ...)``
-for another operation. With ``numpy_rules = True``
-the engine runs the backward rule on plain arrays for first-order gradients (nothing recorded,
-no Tensor made); with ``create_graph=True`` it runs the same code on Tensors, whose ufuncs
-dispatch to gradiente's operations, so the backward pass is recorded and every derivative is
-differentiable again. Rules that need gradiente's own operations keep ``numpy_rules = False``
-and always receive Tensors, as custom functions do.
+for another operation. With ``numpy_rules = True`` (every built-in operation) the engine runs
+the backward rule on plain arrays for first-order gradients (nothing recorded, no Tensor
+made); with ``create_graph=True`` it runs the same code on Tensors, whose ufuncs dispatch to
+gradiente's operations, so the backward pass is recorded and every derivative is
+differentiable again. Custom functions keep ``numpy_rules = False`` and receive Tensors, as in
+PyTorch.
 """
 
 import functools
