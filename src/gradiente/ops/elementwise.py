@@ -371,49 +371,36 @@ def _share(g, loses, tie):
 
 
 class Fmax(Function):
+    """out = max(x, y) element-wise, ignoring a NaN operand (Fmin: the same with min)."""
+
     numpy_rules = True
+    pick, x_wins = staticmethod(np.fmax), staticmethod(np.greater_equal)
 
     @staticmethod
     def forward(ctx, x, y):
-        """out = max(x, y) element-wise, ignoring a NaN operand"""
+        """out = pick(x, y)"""
         ctx.save_for_backward(x, y)
-        a, b = _binary_arrays("fmax", x, y)
-        return np.fmax(a, b)
+        a, b = _binary_arrays(ctx.fn.__name__.lower(), x, y)
+        return ctx.fn.pick(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        """dx = g where x >= y or y is NaN; dy = g elsewhere (ties go to x, as PyTorch)"""
-        x, y = ctx.saved_tensors
-        x_taken = (x >= y) | np.isnan(y)
+        """dx = g where x wins or ties or y is NaN; dy = g elsewhere (ties go to x, as PyTorch)"""
+        x_taken = _x_taken(ctx)
         return np.where(x_taken, g, 0.0), np.where(x_taken, 0.0, g)
 
     @staticmethod
     def jvp(ctx, dx, dy):
-        x, y = ctx.saved_tensors
-        return np.where((x >= y) | np.isnan(y), dx, dy)
+        return np.where(_x_taken(ctx), dx, dy)
 
 
-class Fmin(Function):
-    numpy_rules = True
+def _x_taken(ctx):
+    x, y = ctx.saved_tensors
+    return ctx.fn.x_wins(x, y) | np.isnan(y)
 
-    @staticmethod
-    def forward(ctx, x, y):
-        """out = min(x, y) element-wise, ignoring a NaN operand"""
-        ctx.save_for_backward(x, y)
-        a, b = _binary_arrays("fmin", x, y)
-        return np.fmin(a, b)
 
-    @staticmethod
-    def backward(ctx, g):
-        """dx = g where x <= y or y is NaN; dy = g elsewhere (ties go to x, as PyTorch)"""
-        x, y = ctx.saved_tensors
-        x_taken = (x <= y) | np.isnan(y)
-        return np.where(x_taken, g, 0.0), np.where(x_taken, 0.0, g)
-
-    @staticmethod
-    def jvp(ctx, dx, dy):
-        x, y = ctx.saved_tensors
-        return np.where((x <= y) | np.isnan(y), dx, dy)
+class Fmin(Fmax):
+    pick, x_wins = staticmethod(np.fmin), staticmethod(np.less_equal)
 
 
 class Where(Function):

@@ -699,43 +699,31 @@ def _pad_index(mode, n, before, after, axis):
 # ----- triangles, copies ----------------------------------------------------------------------
 
 class Tril(Function):
+    """x with the elements above (Triu: below) the diagonal-th diagonal set to 0; linear, so its
+    VJP and JVP are the same map."""
+
     numpy_rules = True
+    keep = staticmethod(np.tril)
 
     @staticmethod
     def forward(ctx, x, diagonal):
-        """out = x with the elements above the diagonal-th diagonal set to 0"""
-        _check_matrix("tril", x)
+        """out = keep(x, diagonal)"""
+        _check_matrix(ctx.fn.__name__.lower(), x)
         ctx.diagonal = diagonal
-        return np.tril(x.array, diagonal)
+        return ctx.fn.keep(x.array, diagonal)
 
     @staticmethod
     def backward(ctx, g):
-        """dx = tril(g)"""
-        return np.tril(g, ctx.diagonal), None
+        """dx = keep(g, diagonal)"""
+        return ctx.fn.keep(g, ctx.diagonal), None
 
     @staticmethod
     def jvp(ctx, dx, _):
-        return Tril.apply(dx, ctx.diagonal)
+        return ctx.fn.apply(dx, ctx.diagonal)
 
 
-class Triu(Function):
-    numpy_rules = True
-
-    @staticmethod
-    def forward(ctx, x, diagonal):
-        """out = x with the elements below the diagonal-th diagonal set to 0"""
-        _check_matrix("triu", x)
-        ctx.diagonal = diagonal
-        return np.triu(x.array, diagonal)
-
-    @staticmethod
-    def backward(ctx, g):
-        """dx = triu(g)"""
-        return np.triu(g, ctx.diagonal), None
-
-    @staticmethod
-    def jvp(ctx, dx, _):
-        return Triu.apply(dx, ctx.diagonal)
+class Triu(Tril):
+    keep = staticmethod(np.triu)
 
 
 def _check_matrix(op, x):
