@@ -414,9 +414,8 @@ class BinaryCrossEntropy(Function):
                              f"input size {a.shape}")
         _check_unit_interval("binary_cross_entropy", "input", a)
         _check_unit_interval("binary_cross_entropy", "target", t)
-        with np.errstate(divide="ignore"):
-            log_x = np.maximum(np.log(a), -100)
-            log_1mx = np.maximum(np.log1p(-a), -100)
+        log_x = np.maximum(np.log(a), -100)
+        log_1mx = np.maximum(np.log1p(-a), -100)
         return ((t - 1) * log_1mx - t * log_x).astype(a.dtype, copy=False)
 
     @staticmethod
@@ -440,8 +439,7 @@ def _bce_dx(x, y):
 
 
 def _bce_dy(x):
-    with np.errstate(divide="ignore"):  # log(0) = -inf, clamped as in forward
-        return np.maximum(np.log1p(-x), -100.0) - np.maximum(np.log(x), -100.0)
+    return np.maximum(np.log1p(-x), -100.0) - np.maximum(np.log(x), -100.0)
 
 
 def binary_cross_entropy_with_logits(input, target, pos_weight=None):
