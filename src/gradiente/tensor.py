@@ -61,6 +61,18 @@ class Tensor:
         t._retains_grad = False
         return t
 
+    @classmethod
+    def _make_recorded(cls, array, node):
+        """``_make`` for an operation's result recorded as ``node``'s output."""
+        t = _new(cls)
+        t.array = array
+        t.grad_fn = node
+        t._requires_grad = True
+        t.grad = t._hooks = t._tangent = None
+        t._version = [0, -1]
+        t._retains_grad = False
+        return t
+
     # ----- autograd attributes ------------------------------------------------------------
     @property
     def requires_grad(self):

@@ -108,34 +108,16 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
     the sweep itself is recorded.
     """
     previous_mode, previous_arrays = STATE.grad_enabled, RULES.on_arrays
-    STATE.grad_enabled = create_graph
     on_arrays = not (create_graph or forward_ad.STATE.level or BATCHING.depth)
+    STATE.grad_enabled, RULES.on_arrays = create_graph, on_arrays
     try:
-        grads = {}  # node or leaf tensor -> gradient so far
-        pending = []  # heap of (-seq, node): the latest recorded node holding a gradient first
-        owned = set()  # ids of arrays that must be copied before a leaf's .grad takes them
-        for t, g in zip(roots, root_grads):
-            key = t.grad_fn or t
-            if g is None:  # d(output)/d(output) = 1; a NumPy scalar (fast arithmetic) if 0-d
-                array = t.array
-                g = np.ones(array.shape, array.dtype) if array.ndim else array.dtype.type(1)
-                if not on_arrays:
-                    g = Tensor._make(np.asarray(g))
-            else:
-                owned.add(id(g.array))
-                if on_arrays:
-                    g = g.array
-            if key in grads:
-                grads[key] = grads[key] + g
-            else:
-                grads[key] = g
-                if key.__class__ is Node:
-                    heappush(pending, (-key.seq, key))
-        wanted = None if inputs is None else {id(t): t for t in inputs}
-        capturing = wanted is not None and any(t.grad_fn is not None for t in inputs)
-        captured = {}
+        grads, pending, owned = _seed(roots, root_grads, on_arrays)
+        wanted = captured = None
+        capturing = False
+        if inputs is not None:
+            wanted, captured = {id(t): t for t in inputs}, {}
+            capturing = any(t.grad_fn is not None for t in inputs)
         check_anomaly = anomaly.STATE.enabled and anomaly.STATE.check_nan
-        RULES.on_arrays = on_arrays
 
         # every node that could add to a node's gradient was recorded after it, so the node
         # with the highest sequence number has its whole gradient: a topological order
@@ -145,10 +127,10 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
             if node.hooks is not None or capturing:
                 g = _visit(node, g, wanted, captured, accumulate, create_graph, owned)
             # a released node raises when its rule reads what it saved (ctx.saved_tensors)
-            if not on_arrays or node.fn.numpy_rules:
-                results = node.fn.backward(node, g)
-            else:
+            if on_arrays and not node.fn.numpy_rules:
                 results = _tensor_rule(node, g)
+            else:
+                results = node.fn.backward(node, g)
             parents = node.parents
             if results.__class__ is not tuple:
                 results = (results,)
@@ -157,25 +139,23 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                                    f"gradients, expected {len(parents)} (one per input)")
             if check_anomaly:
                 anomaly.check(node, results)
-            for i, (parent, gi) in enumerate(zip(parents, results)):
+            for parent, gi in zip(parents, results):
                 if parent is None or gi is None:
                     continue
                 if parent.__class__ is Node:
                     shape, dtype = parent.shape, parent.dtype
                 else:
-                    shape, dtype = parent.array.shape, parent.array.dtype
-                if on_arrays:
-                    # NumPy scalars (what 0-d arithmetic gives) flow on as they are
-                    if gi.__class__ is not np.ndarray and not isinstance(gi, np.generic):
-                        gi = _numpy_gradient(node, i, gi)
-                    array = gi
-                else:
-                    if not isinstance(gi, Tensor):
-                        gi = Tensor._make(np.asarray(gi))
-                    array = gi.array
-                # NumPy's dtypes are singletons, so `is` settles the common case cheaply
-                if array.shape != shape or (array.dtype is not dtype and array.dtype != dtype):
-                    gi = _fit(node, i, shape, dtype, gi)
+                    array = parent.array
+                    shape, dtype = array.shape, array.dtype
+                # the common case, checked cheaply: an array (or NumPy scalar, what 0-d
+                # arithmetic gives) on arrays, else a Tensor, of the input's shape and dtype
+                # (NumPy's dtypes are singletons, so `is` settles most); _fit does the rest
+                try:
+                    array = gi if on_arrays else gi.array
+                    if array.shape != shape or (array.dtype is not dtype and array.dtype != dtype):
+                        gi = _fit(node, results, gi, shape, dtype, on_arrays)
+                except AttributeError:  # a Python number, or a Tensor where arrays flow
+                    gi = _fit(node, results, gi, shape, dtype, on_arrays)
                 previous = grads.get(parent)
                 if previous is None:
                     grads[parent] = gi
@@ -183,8 +163,11 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                         heappush(pending, (-parent.seq, parent))
                 else:  # Tensor sums keep graphs, tangents and batched gradients
                     grads[parent] = previous + gi
-            if not retain_graph:
-                node.release()
+            if not retain_graph:  # free what backward saved (inlined Node.release)
+                if node._saved is not None or node._output is not None:
+                    node.released = True
+                    node._saved = node._output = None
+                node.inputs = None
 
         RULES.on_arrays = False
         for leaf, g in grads.items():  # what is left are the leaves' gradients
@@ -198,14 +181,39 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                     if not accumulate or id(leaf) not in wanted:
                         continue
             if leaf.grad is None:
-                leaf.grad = _stored(g, create_graph, owned)
+                leaf.grad = g if create_graph else Tensor._make(_owned_copy(
+                    g.array if g.__class__ is Tensor else g, owned))
             elif create_graph:
                 leaf.grad = leaf.grad + g
             else:
-                leaf.grad.array += g.array if isinstance(g, Tensor) else g
+                leaf.grad.array += g.array if g.__class__ is Tensor else g
         return captured
     finally:
         STATE.grad_enabled, RULES.on_arrays = previous_mode, previous_arrays
+
+
+def _seed(roots, root_grads, on_arrays):
+    """The sweep's start: each root's gradient (1 when implicit) under its node or leaf, the
+    heap of nodes to visit, and the ids of gradients the caller owns (copied before storing)."""
+    grads, pending, owned = {}, [], set()
+    for t, g in zip(roots, root_grads):
+        key = t.grad_fn or t
+        if g is None:  # d(output)/d(output) = 1; a NumPy scalar (fast arithmetic) if 0-d
+            array = t.array
+            g = np.ones(array.shape, array.dtype) if array.ndim else array.dtype.type(1)
+            if not on_arrays:
+                g = Tensor._make(np.asarray(g))
+        else:
+            owned.add(id(g.array))
+            if on_arrays:
+                g = g.array
+        if key in grads:
+            grads[key] = grads[key] + g
+        else:
+            grads[key] = g
+            if key.__class__ is Node:
+                heappush(pending, (-key.seq, key))
+    return grads, pending, owned
 
 
 def _tensor_rule(node, g):
@@ -219,14 +227,6 @@ def _tensor_rule(node, g):
     if results.__class__ is not tuple:
         results = (results,)
     return tuple([r.array if isinstance(r, Tensor) else r for r in results])
-
-
-def _numpy_gradient(node, i, gi):
-    """A NumPy scalar or Python number from a rule, as a 0-d array."""
-    if isinstance(gi, Tensor):
-        raise TypeError(f"{node.name()}: its backward is declared numpy_rules but returned a "
-                        f"Tensor at index {i} when given arrays")
-    return np.asarray(gi)
 
 
 def _as_tensor(g):
@@ -255,12 +255,21 @@ def _visit(node, g, wanted, captured, accumulate, create_graph, owned):
     return g.array if on_arrays else g
 
 
-def _fit(node, i, shape, dtype, gi):
-    """A rule's gradient summed back over the dims broadcasting added and cast to its input's
-    dtype; a shape that does not broadcast to the input's means the rule is wrong."""
+def _fit(node, results, gi, shape, dtype, on_arrays):
+    """A rule's gradient as what flows on (an array on arrays, else a Tensor), summed back
+    over the dims broadcasting added and cast to its input's dtype; a shape that does not
+    broadcast to the input's means the rule is wrong."""
     from ..ops.reduce import sum_to_shape, sum_to_shape_array
 
-    on_arrays = not isinstance(gi, Tensor)
+    i = next(i for i, r in enumerate(results) if r is gi)  # identity: == compares values
+    if on_arrays:
+        if isinstance(gi, Tensor):
+            raise TypeError(f"{node.name()}: its backward is declared numpy_rules but returned "
+                            f"a Tensor at index {i} when given arrays")
+        if not isinstance(gi, (np.ndarray, np.generic)):
+            gi = np.asarray(gi)
+    elif not isinstance(gi, Tensor):
+        gi = Tensor._make(np.asarray(gi))
     have = gi.shape if on_arrays else gi.array.shape
     if have != shape:
         try:

@@ -236,22 +236,22 @@ class Function:
             result = cls.forward(ctx, *args)
         if result.__class__ is not np.ndarray:
             result = result.array if isinstance(result, Tensor) else np.asarray(result)
-        out = _make(result)
         if parents is not None and result.dtype.kind == "f":
             # record: ctx becomes the graph node of out
+            out = _make_recorded(result, ctx)
             ctx.parents = parents
             ctx.shape = result.shape
             ctx.dtype = result.dtype
             ctx.seq = next(_sequence)
             ctx.inputs = args  # what explain/ replays to show each step's value
-            out.grad_fn = ctx
-            out._requires_grad = True
             if cls.saves_output:
                 ctx._output = (result, out._version, 0)
             if _ANOMALY.enabled:
                 ctx.created_at = anomaly.creation_stack()
-        elif cls.saves_output and _FORWARD_AD.level:
-            ctx._output = (result, out._version, 0)
+        else:
+            out = _make(result)
+            if cls.saves_output and _FORWARD_AD.level:
+                ctx._output = (result, out._version, 0)
         if _FORWARD_AD.level and cls.differentiable:
             forward_ad.propagate(cls, ctx, args, out)
         return out
@@ -259,7 +259,16 @@ class Function:
 
 def _parents(args):
     """Per argument: its graph node, or the leaf itself, when it requires grad; else None.
-    Also the flags ``needs_input_grad``. (Loops: faster than comprehensions on this path.)"""
+    Also the flags ``needs_input_grad``. Called when at least one argument requires grad;
+    one and two arguments (most operations) are written out: a loop costs twice as much."""
+    if len(args) == 1:
+        (a,) = args
+        return (a.grad_fn or a,), (True,)
+    if len(args) == 2:
+        a, b = args
+        a = (a.grad_fn or a) if isinstance(a, Tensor) and a._requires_grad else None
+        b = (b.grad_fn or b) if isinstance(b, Tensor) and b._requires_grad else None
+        return (a, b), (a is not None, b is not None)
     parents, needs = [], []
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
@@ -272,6 +281,7 @@ def _parents(args):
 
 
 _make = Tensor._make
+_make_recorded = Tensor._make_recorded
 _GRAD = STATE
 _FORWARD_AD = forward_ad.STATE
 _ANOMALY = anomaly.STATE

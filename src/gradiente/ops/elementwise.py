@@ -8,7 +8,6 @@ matched: the engine sums gradients back over broadcast dimensions.
 """
 
 import math
-import numbers
 
 import numpy as np
 
@@ -212,7 +211,9 @@ class Pow(Function):
         a, b = _binary_arrays("pow", x, y)
         if hasattr(b, "dtype") and b.dtype.kind in "iu" and np.any(b < 0):
             raise RuntimeError("pow: integers to negative integer powers are not allowed")
-        return np.power(a, b)
+        # np.power(a, 2) takes ~0.8 µs to resolve its types; a NumPy scalar's ** is the same
+        # pow() in 60 ns (an array's ** could take NumPy's square and sqrt shortcuts)
+        return a ** b if isinstance(a, np.generic) else np.power(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -233,15 +234,18 @@ class Pow(Function):
                             None if dy is None else dy * _pow_exponent_derivative(x, ctx.output))
 
 
+_NUMBERS = (int, float, np.number)  # numbers.Number's isinstance check costs 3 times more
+
+
 def _pow_derivative(x, y):
-    if isinstance(y, numbers.Number):
+    if isinstance(y, _NUMBERS):
         return y * x ** (y - 1) if y != 0 else x * 0.0
     return np.where(y == 0, 0.0, y * x ** (y - 1))
 
 
 def _pow_exponent_derivative(x, out):
     # x == 0 gives 0 * log(0); PyTorch takes the derivative there as 0.
-    if isinstance(x, numbers.Number):
+    if isinstance(x, _NUMBERS):
         return out * math.log(x) if x > 0 else out * 0.0
     zero = x == 0
     return np.where(zero, 0.0, out * np.log(np.where(zero, 1.0, x)))
