@@ -181,8 +181,12 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                     if not accumulate or id(leaf) not in wanted:
                         continue
             if leaf.grad is None:
-                leaf.grad = g if create_graph else Tensor._make(_owned_copy(
-                    g.array if g.__class__ is Tensor else g, owned))
+                if create_graph:
+                    leaf.grad = g
+                elif isinstance(g, np.generic):  # from 0-d arithmetic: a new array
+                    leaf.grad = Tensor._make(np.asarray(g))
+                else:
+                    leaf.grad = Tensor._make(_owned_copy(getattr(g, "array", g), owned))
             elif create_graph:
                 leaf.grad = leaf.grad + g
             else:

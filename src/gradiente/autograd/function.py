@@ -84,24 +84,23 @@ class Node:
             if self.released:
                 raise_released(self)
             return ()
-        seq = self.seq
-        overwritten = LAST_WRITE[0] > seq >= 0  # an in-place write since this node was recorded
-        if RULES.on_arrays:  # the values, 0-d ones as NumPy scalars (their arithmetic is fast)
-            values = []
-            for tensor in saved:
-                if not isinstance(tensor, Tensor):  # a Python number
-                    values.append(tensor)
-                    continue
-                if overwritten and tensor._version[1] > seq:
-                    self._raise_modified(tensor)
-                array = tensor.array
-                values.append(array if array.ndim else array[()])
-            return tuple(values)
-        if overwritten:
-            for tensor in saved:
-                if isinstance(tensor, Tensor) and tensor._version[1] > seq:
-                    self._raise_modified(tensor)
-        return saved
+        if LAST_WRITE[0] > self.seq >= 0:  # an in-place write since this node was recorded
+            self._check_versions(saved)
+        if not RULES.on_arrays:
+            return saved
+        values = []  # the values, 0-d ones as NumPy scalars (their arithmetic is fast)
+        for value in saved:
+            if isinstance(value, Tensor):  # else a Python number
+                value = value.array
+                if not value.ndim:
+                    value = value[()]
+            values.append(value)
+        return tuple(values)
+
+    def _check_versions(self, saved):
+        for tensor in saved:
+            if isinstance(tensor, Tensor) and tensor._version[1] > self.seq:
+                self._raise_modified(tensor)
 
     def _raise_modified(self, tensor):
         raise RuntimeError(

@@ -38,7 +38,9 @@ def _binary_arrays(op, x, y):
     """Both operands as arrays of the PyTorch result dtype, checking they broadcast."""
     a = x.array if isinstance(x, Tensor) else x  # as_operand, inlined on this hot path
     b = y.array if isinstance(y, Tensor) else y
-    a_array, b_array = hasattr(a, "dtype"), hasattr(b, "dtype")
+    # ndarrays, or else NumPy scalars, count as arrays (hasattr only when needed: it is slow)
+    a_array = a.__class__ is np.ndarray or hasattr(a, "dtype")
+    b_array = b.__class__ is np.ndarray or hasattr(b, "dtype")
     if a_array and b_array:
         if a.dtype != b.dtype:
             dt = dtypes.result_np_dtype(a, b)
@@ -562,7 +564,9 @@ class Elementwise(Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        a = _floating(x.array)
+        a = x.array
+        if a.dtype.kind != "f":
+            a = _floating(a)
         return ctx.fn.f(a if a.ndim else a[()])  # 0-d: a NumPy scalar, whose math is faster
 
     @staticmethod
