@@ -147,15 +147,20 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                 else:
                     array = parent.array
                     shape, dtype = array.shape, array.dtype
-                # the common case, checked cheaply: an array (or NumPy scalar, what 0-d
-                # arithmetic gives) on arrays, else a Tensor, of the input's shape and dtype
-                # (NumPy's dtypes are singletons, so `is` settles most); _fit does the rest
-                try:
-                    array = gi if on_arrays else gi.array
-                    if array.shape != shape or (array.dtype is not dtype and array.dtype != dtype):
+                # the common cases, checked cheaply (NumPy's dtypes are singletons): a NumPy
+                # scalar for a 0-d input (what 0-d arithmetic gives) or an array of the input's
+                # shape and dtype on arrays, else a Tensor; _fit does the rest
+                if gi.__class__ is dtype.type:
+                    if shape:
                         gi = _fit(node, results, gi, shape, dtype, on_arrays)
-                except AttributeError:  # a Python number, or a Tensor where arrays flow
-                    gi = _fit(node, results, gi, shape, dtype, on_arrays)
+                else:
+                    try:
+                        array = gi if on_arrays else gi.array
+                        if array.shape != shape or (array.dtype is not dtype
+                                                    and array.dtype != dtype):
+                            gi = _fit(node, results, gi, shape, dtype, on_arrays)
+                    except AttributeError:  # a Python number, or a Tensor where arrays flow
+                        gi = _fit(node, results, gi, shape, dtype, on_arrays)
                 previous = grads.get(parent)
                 if previous is None:
                     grads[parent] = gi
