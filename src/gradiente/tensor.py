@@ -51,25 +51,15 @@ class Tensor:
             self.requires_grad = True
 
     @classmethod
-    def _make(cls, array):
-        """Wrap an array without copying or checking: the fast path every operation uses."""
+    def _make(cls, array, grad_fn=None):
+        """Wrap an array without copying or checking: the fast path every operation uses
+        (``grad_fn``: the graph node of a recorded operation's result)."""
         t = _new(cls)
         t.array = array  # _init's assignments, inlined: this runs for every operation
-        t._requires_grad = False
-        t.grad = t.grad_fn = t._hooks = t._tangent = None
-        t._version = [0, -1]  # [in-place writes so far, stamp of the last one]
-        t._retains_grad = False
-        return t
-
-    @classmethod
-    def _make_recorded(cls, array, node):
-        """``_make`` for an operation's result recorded as ``node``'s output."""
-        t = _new(cls)
-        t.array = array
-        t.grad_fn = node
-        t._requires_grad = True
+        t.grad_fn = grad_fn
+        t._requires_grad = grad_fn is not None
         t.grad = t._hooks = t._tangent = None
-        t._version = [0, -1]
+        t._version = [0, -1]  # [in-place writes so far, stamp of the last one]
         t._retains_grad = False
         return t
 

@@ -139,6 +139,63 @@ def test_wrong_gradient_shape_from_a_custom_function_names_the_function():
         Broken.apply(leaf([1.0, 2.0, 3.0])).sum().backward()
 
 
+def _custom(backward_rule, numpy_rules=False):
+    """A Function doubling its input whose backward is ``backward_rule(g)``."""
+    class Custom(gr.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.array * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return backward_rule(g)
+
+    Custom.numpy_rules = numpy_rules
+    return Custom
+
+
+def test_a_rule_returning_too_many_gradients_names_the_function_and_the_counts():
+    twice = _custom(lambda g: (g, g))
+    with pytest.raises(RuntimeError, match=r"CustomBackward0.*returned 2 gradients, expected 1"):
+        twice.apply(leaf([1.0, 2.0])).sum().backward()
+
+
+def test_a_numpy_rule_returning_a_tensor_on_arrays_names_the_function():
+    tensor_rule = _custom(lambda g: gr.ones(2, dtype=gr.float64), numpy_rules=True)
+    with pytest.raises(TypeError, match=r"CustomBackward0.*numpy_rules.*Tensor at index 0"):
+        tensor_rule.apply(leaf([1.0, 2.0])).sum().backward()
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("numpy_rules", [False, True])
+def test_the_engine_sums_broadcast_gradients_and_casts_numbers_and_dtypes(create_graph,
+                                                                        numpy_rules):
+    # a rule may return a gradient that broadcast its input, a Python number, or another
+    # dtype: the engine sums it to the input's shape and casts it to the input's dtype
+    wide = _custom(lambda g: np.ones((4, 3)) if numpy_rules else gr.ones(4, 3), numpy_rules)
+    x = leaf([1.0, 2.0, 3.0])
+    wide.apply(x).sum().backward(create_graph=create_graph)
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [4.0, 4.0, 4.0])
+
+    number = _custom(lambda g: 3.0, numpy_rules)
+    y = gr.tensor(2.0, requires_grad=True)  # float32
+    number.apply(y).backward(create_graph=create_graph)
+    assert y.grad.dtype == gr.float32 and y.grad.item() == 3.0
+
+    single = _custom(lambda g: np.float32(5) if numpy_rules else gr.tensor(5.0), numpy_rules)
+    z = leaf(1.0)  # float64: a float32 gradient is cast
+    single.apply(z).backward(create_graph=create_graph)
+    assert z.grad.dtype == gr.float64 and z.grad.item() == 5.0
+
+    # as in PyTorch, the input's shape must broadcast to the gradient's, not the reverse
+    scalar_for_vector = _custom(lambda g: np.float64(2) if numpy_rules else gr.tensor(
+        2.0, dtype=gr.float64), numpy_rules)
+    with pytest.raises(RuntimeError, match=r"CustomBackward0.*invalid gradient at index 0 - "
+                                           r"got shape \(\) but expected shape compatible "
+                                           r"with \(2,\)"):
+        scalar_for_vector.apply(leaf([1.0, 2.0])).sum().backward(create_graph=create_graph)
+
+
 # ----- higher order -----------------------------------------------------------------------------
 
 def test_create_graph_gives_second_and_third_derivatives():

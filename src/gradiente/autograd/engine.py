@@ -168,7 +168,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                         heappush(pending, (-parent.seq, parent))
                 else:  # Tensor sums keep graphs, tangents and batched gradients
                     grads[parent] = previous + gi
-            if not retain_graph:  # free what backward saved (inlined Node.release)
+            if not retain_graph:  # free what backward saved; reading it again raises
                 if node._saved is not None or node._output is not None:
                     node.released = True
                     node._saved = node._output = None
@@ -270,11 +270,15 @@ def _fit(node, results, gi, shape, dtype, on_arrays):
     broadcast to the input's means the rule is wrong."""
     from ..ops.reduce import sum_to_shape, sum_to_shape_array
 
-    i = next(i for i, r in enumerate(results) if r is gi)  # identity: == compares values
+    returned = gi
+
+    def position():  # identity, not ==, which compares values
+        return next(i for i, r in enumerate(results) if r is returned)
+
     if on_arrays:
         if isinstance(gi, Tensor):
             raise TypeError(f"{node.name()}: its backward is declared numpy_rules but returned "
-                            f"a Tensor at index {i} when given arrays")
+                            f"a Tensor at index {position()} when given arrays")
         if not isinstance(gi, (np.ndarray, np.generic)):
             gi = np.asarray(gi)
     elif not isinstance(gi, Tensor):
@@ -285,8 +289,8 @@ def _fit(node, results, gi, shape, dtype, on_arrays):
             gi = sum_to_shape_array(gi, shape) if on_arrays else sum_to_shape(gi, shape)
         except ValueError:
             raise RuntimeError(f"{node.name()}: function backward returned an invalid gradient "
-                               f"at index {i} - got shape {tuple(have)} but expected shape "
-                               f"compatible with {tuple(shape)}") from None
+                               f"at index {position()} - got shape {tuple(have)} but expected "
+                               f"shape compatible with {tuple(shape)}") from None
     if on_arrays:
         return gi.astype(dtype) if gi.dtype != dtype else gi
     return gi.to(dtype) if gi.array.dtype != dtype else gi

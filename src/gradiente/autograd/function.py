@@ -130,13 +130,6 @@ class Node:
         out._tangent = self._output_tangents or None
         return out
 
-    def release(self):
-        """Free what backward saved (``retain_graph=False``)."""
-        if self._saved is not None or self._output is not None:
-            self.released = True
-            self._saved = self._output = None
-        self.inputs = None
-
     def register_hook(self, hook):
         if self.hooks is None:
             self.hooks = []
@@ -237,7 +230,7 @@ class Function:
             result = result.array if isinstance(result, Tensor) else np.asarray(result)
         if parents is not None and result.dtype.kind == "f":
             # record: ctx becomes the graph node of out
-            out = _make_recorded(result, ctx)
+            out = _make(result, ctx)
             ctx.parents = parents
             ctx.shape = result.shape
             ctx.dtype = result.dtype
@@ -280,7 +273,6 @@ def _parents(args):
 
 
 _make = Tensor._make
-_make_recorded = Tensor._make_recorded
 _GRAD = STATE
 _FORWARD_AD = forward_ad.STATE
 _ANOMALY = anomaly.STATE

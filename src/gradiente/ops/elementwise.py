@@ -38,9 +38,7 @@ def _binary_arrays(op, x, y):
     """Both operands as arrays of the PyTorch result dtype, checking they broadcast."""
     a = x.array if isinstance(x, Tensor) else x  # as_operand, inlined on this hot path
     b = y.array if isinstance(y, Tensor) else y
-    # ndarrays, or else NumPy scalars, count as arrays (hasattr only when needed: it is slow)
-    a_array = a.__class__ is np.ndarray or hasattr(a, "dtype")
-    b_array = b.__class__ is np.ndarray or hasattr(b, "dtype")
+    a_array, b_array = hasattr(a, "dtype"), hasattr(b, "dtype")
     if a_array and b_array:
         if a.dtype != b.dtype:
             dt = dtypes.result_np_dtype(a, b)
