@@ -125,20 +125,6 @@ def test_broadcasting_errors_name_both_shapes():
         gr.ones(2, 3) + gr.ones(4)
 
 
-def test_wrong_gradient_shape_from_a_custom_function_names_the_function():
-    class Broken(gr.autograd.Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x.array * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            return gr.ones(5, dtype=gr.float64)
-
-    with pytest.raises(RuntimeError, match=r"BrokenBackward0.*shape \(5,\).*\(3,\)"):
-        Broken.apply(leaf([1.0, 2.0, 3.0])).sum().backward()
-
-
 def _custom(backward_rule, numpy_rules=False):
     """A Function doubling its input whose backward is ``backward_rule(g)``."""
     class Custom(gr.autograd.Function):
@@ -152,6 +138,12 @@ def _custom(backward_rule, numpy_rules=False):
 
     Custom.numpy_rules = numpy_rules
     return Custom
+
+
+def test_wrong_gradient_shape_from_a_custom_function_names_the_function():
+    broken = _custom(lambda g: gr.ones(5, dtype=gr.float64))
+    with pytest.raises(RuntimeError, match=r"CustomBackward0.*shape \(5,\).*\(3,\)"):
+        broken.apply(leaf([1.0, 2.0, 3.0])).sum().backward()
 
 
 def test_a_rule_returning_too_many_gradients_names_the_function_and_the_counts():
