@@ -186,12 +186,7 @@ def _run(roots, root_grads, retain_graph, create_graph, inputs, accumulate):
                     if not accumulate or id(leaf) not in wanted:
                         continue
             if leaf.grad is None:
-                if create_graph:
-                    leaf.grad = g
-                elif isinstance(g, np.generic):  # from 0-d arithmetic: a new array
-                    leaf.grad = Tensor._make(np.asarray(g))
-                else:
-                    leaf.grad = Tensor._make(_owned_copy(getattr(g, "array", g), owned))
+                leaf.grad = _stored(g, create_graph, owned)
             elif create_graph:
                 leaf.grad = leaf.grad + g
             else:
@@ -308,13 +303,13 @@ def _stored(g, create_graph, owned):
     """The gradient to store in ``.grad``: detached, and never sharing memory with another."""
     if create_graph:
         return g
+    if isinstance(g, np.generic):  # from 0-d arithmetic: a new array
+        return Tensor._make(np.asarray(g))
     return Tensor._make(_owned_copy(g.array if isinstance(g, Tensor) else g, owned))
 
 
 def _owned_copy(array, owned):
     """``array`` as an ndarray of its own: copied if something else holds or views it."""
-    if array.__class__ is not np.ndarray:
-        return np.asarray(array)  # a NumPy scalar: a new array
     if array.base is not None or id(array) in owned:
         array = array.copy()
     owned.add(id(array))
