@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-from gradiente import optim
+from gradiente import blas, optim
 from tests.helpers import HAS_TORCH, requires_torch
 
 if HAS_TORCH:
@@ -80,6 +80,40 @@ def test_trajectory_matches_torch_float64(config):
         assert p.dtype == gr.float64
         np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=0, atol=1e-10)
         assert not np.allclose(p.detach().numpy(), start)  # it moved
+
+
+# float32 only where the update is well conditioned: centered RMSprop's sqrt(v - a**2) cancels
+LARGE_CONFIGS = [(c, np.float64) for c in CONFIGS] + [(c, np.float32) for c in CONFIGS
+                                                      if c[0] in ("SGD", "Adam", "AdamW")]
+
+
+@requires_torch
+@pytest.mark.parametrize("config, dtype", LARGE_CONFIGS,
+                         ids=[f"{_ids(c)}-{np.dtype(d)}" for c, d in LARGE_CONFIGS])
+def test_large_parameters_match_torch(config, dtype):
+    """Parameters big enough for the one-pass BLAS updates of gradiente.blas.
+
+    The gradients are drawn in advance, not computed from the parameters: in float32 a
+    parameter-dependent gradient amplifies one-ulp differences step after step.
+    """
+    name, options = config
+    rng = np.random.default_rng(1)
+    shapes = [(180, 200), (40000,)]
+    starts = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+    grads = [[rng.standard_normal(shape).astype(dtype) for shape in shapes] for _ in range(30)]
+    assert starts[0].size >= blas._MIN_SIZE
+    results = []
+    for library in (gr, torch):
+        params = [library.tensor(a, requires_grad=True) for a in starts]
+        opt = getattr(library.optim, name)(params, **options)
+        for step_grads in grads:
+            for p, g in zip(params, step_grads):
+                p.grad = library.tensor(g)
+            opt.step()
+        results.append([p.detach().numpy() for p in params])
+    tolerance = 1e-12 if dtype == np.float64 else 5e-6
+    for ours, theirs in zip(*results):
+        np.testing.assert_allclose(ours, theirs, rtol=tolerance, atol=tolerance)
 
 
 @requires_torch

@@ -156,8 +156,11 @@ def _class_index_terms(ctx, op, logp, target, weight, ignore_index, reduction, s
     else:
         w = weight.array.astype(dtype, copy=False)
         w_t = w[t] if keep is None else w[t] * keep
-    positions = [np.arange(n).reshape([-1 if j == k else 1 for j in range(t.ndim)])
-                 for k, n in enumerate(t.shape)]  # np.indices(sparse=True), 5x faster
+    if t.ndim == 1:  # (N, C) logits: the common case
+        positions = [np.arange(t.shape[0])]
+    else:  # np.indices(sparse=True), 5x faster
+        positions = [np.arange(n).reshape([-1 if j == k else 1 for j in range(t.ndim)])
+                     for k, n in enumerate(t.shape)]
     ctx.index = (*positions[:class_dim], t, *positions[class_dim:])  # logp[index] = logp_it
     ctx.target_coef = (1.0 - smoothing) * w_t
     loss = -ctx.target_coef * logp[ctx.index]
@@ -172,7 +175,7 @@ def _class_index_terms(ctx, op, logp, target, weight, ignore_index, reduction, s
         loss = loss - (logp * ctx.smoothing_coef).sum(axis=class_dim)
         coef_p = coef_p + (smoothing / n_classes) * w_c.sum() * (1.0 if keep is None else keep)
     ctx.class_dim, ctx.reduction = class_dim, reduction
-    ctx.kept_shape = _kept_shape(logp.shape, (class_dim,))
+    ctx.kept_shape = expected[:class_dim] + (1,) + expected[class_dim:]
     coef_p = np.asarray(coef_p, dtype)
     ctx.coef_p = np.expand_dims(coef_p, class_dim) if coef_p.ndim else coef_p
     loss = np.asarray(loss, dtype)
@@ -253,8 +256,13 @@ def _cross_entropy_dlogits(ctx):
     # softmax recomputed from x, so that the rule is differentiable again. exp(x - c) / Σ is
     # softmax for any constant c, so the row maximum saved in forward is a constant here
     e = np.exp(x - ctx.shift)
-    return e * (ctx.coef_p / _sum_kept(e, ctx.class_dim, ctx.kept_shape)) \
-        - _target_coef(ctx, e.shape)
+    dlogits = e * (ctx.coef_p / _sum_kept(e, ctx.class_dim, ctx.kept_shape))
+    if dlogits.__class__ is not np.ndarray:  # Tensors, for create_graph: out of place
+        return dlogits - _target_coef(ctx, e.shape)
+    dlogits[ctx.index] -= ctx.target_coef
+    if ctx.smoothing_coef is not None:
+        dlogits -= ctx.smoothing_coef
+    return dlogits
 
 
 class NllLoss(Function):

@@ -11,6 +11,7 @@ from collections import defaultdict
 import numpy as np
 
 from ..autograd.grad_mode import enable_grad
+from ..blas import axpy_
 from ..tensor import Tensor, bump_version, zero_grads
 
 __all__ = ["Optimizer", "required"]
@@ -247,34 +248,10 @@ def _lerp_(start, end, weight):
     """start += weight * (end - start) in place, in PyTorch's two-sided form."""
     diff = end - start
     if abs(weight) < 0.5:
-        diff *= weight
-        start += diff
+        axpy_(weight, diff, start)
     else:
         diff *= 1.0 - weight
         np.subtract(end, diff, out=start)
-
-
-_CHUNK = 1 << 16  # elements per slice of _sub_scaled_: a scratch buffer that stays in cache
-
-
-def _sub_scaled_(target, scale, source):
-    """``target -= scale * source`` in place, slice by slice through a small scratch buffer.
-
-    The same arithmetic as the one-liner, without its temporary the size of the parameter
-    (which made the optimizer step the peak of a training step's memory).
-    """
-    if (target.size <= _CHUNK or source.shape != target.shape or source.dtype != target.dtype
-            or source.dtype.kind != "f" or not target.flags.c_contiguous
-            or not source.flags.c_contiguous):
-        target -= scale * source
-        return
-    flat_target, flat_source = target.reshape(-1), source.reshape(-1)
-    scratch = np.empty(_CHUNK, dtype=source.dtype)
-    for start in range(0, flat_target.size, _CHUNK):
-        part = flat_source[start:start + _CHUNK]
-        scaled = scratch[:part.size]
-        np.multiply(part, scale, out=scaled)
-        flat_target[start:start + _CHUNK] -= scaled
 
 
 def _l2(g, p, weight_decay):

@@ -2,8 +2,9 @@
 
 import numpy as np
 
+from ..blas import axpby_, axpy_
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper, _l2, _sub_scaled_
+from .optimizer import Optimizer, _check_hyper, _l2
 
 __all__ = ["SGD"]
 
@@ -48,8 +49,6 @@ class SGD(Optimizer):
                 buf = np.array(g)  # a copy, and 0-d stays an array
                 state["momentum_buffer"] = Tensor._make(buf)
             else:
-                buf = buf.array
-                buf *= momentum
-                buf += (1 - dampening) * g if dampening != 0 else g
+                buf = axpby_(1 - dampening, g, momentum, buf.array)
             g = g + momentum * buf if group["nesterov"] else buf
-        _sub_scaled_(p.array, float(group["lr"]), g)
+        axpy_(-float(group["lr"]), g, p.array)
