@@ -51,7 +51,7 @@ def test_axpy_and_axpby_compute_their_formulas(path, dtype, size):
 
     x, y = _pair(dtype, size, seed=1)
     expected = dtype(0.7) * x + dtype(0.9) * y
-    assert blas.axpby_(0.7, x, 0.9, y) is y
+    assert blas.axpby_(dtype(0.7), x, dtype(0.9), y) is y  # NumPy scalars work too
     np.testing.assert_allclose(y, expected, **_tolerance(dtype))
 
 

@@ -86,7 +86,7 @@ def axpy_(alpha, x, y):
     """y += alpha * x, in place; x broadcasts to y's shape."""
     routines = _routines(x, y)
     if routines is not None:
-        routines[0](y.size, alpha, _address(x), 1, _address(y), 1)
+        routines[0](y.size, float(alpha), _address(x), 1, _address(y), 1)
         return y
     if (y.size <= _CHUNK or x.shape != y.shape or not (x.flags.c_contiguous
                                                         and y.flags.c_contiguous)
@@ -108,7 +108,7 @@ def axpby_(alpha, x, beta, y):
     """y = alpha * x + beta * y, in place (first y *= beta, then y += alpha * x)."""
     routines = _routines(x, y)
     if routines is not None:
-        routines[1](y.size, alpha, _address(x), 1, beta, _address(y), 1)
+        routines[1](y.size, float(alpha), _address(x), 1, float(beta), _address(y), 1)
         return y
     if np.may_share_memory(x, y):
         y[...] = alpha * x + beta * y
