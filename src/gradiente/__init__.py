@@ -12,6 +12,7 @@ from .dtypes import (
 from .dtypes import bool_ as bool  # noqa: A001 - torch.bool
 from .dtypes import float as float  # noqa: A001,PLC0414 - torch.float
 from .dtypes import int as int  # noqa: A001,PLC0414 - torch.int
+from . import allocator  # noqa: F401 - glibc told to reuse big freed blocks (see allocator.py)
 from .device import device
 from .size import Size
 from .tensor import Tensor
