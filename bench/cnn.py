@@ -2,11 +2,16 @@
 
 Prints milliseconds per step for gradiente and PyTorch (when installed), and the floor: the
 NumPy matrix products the two convolutions and three linear layers need (im2col excluded).
+A second row times each library's step in a process of its own, as a training script runs it:
+interleaved with other work, the memory allocator's state can differ (see gradiente.allocator).
 
     python bench/cnn.py
 """
 
-from common import best_of, fmt, ratio, table, threads_note, torch_module
+import subprocess
+import sys
+
+from common import TIMER, best_of, fmt, ratio, table, threads_note, torch_module
 
 import numpy as np
 
@@ -55,6 +60,26 @@ def floor():
     return run
 
 
+def alone(library, steps=30):
+    """Run in a fresh process: the best of ``steps`` timed steps of a loop, in ms."""
+    lib = torch_module(threads=1) if library == "torch" else gr
+    lib.manual_seed(0)
+    step = step_fn(lib, lenet(lib.nn))
+    step()
+    times = []
+    for _ in range(steps):
+        start = TIMER()
+        step()
+        times.append(TIMER() - start)
+    return min(times) * 1000
+
+
+def alone_in_subprocess(library):
+    done = subprocess.run([sys.executable, __file__, "--alone", library], capture_output=True,
+                          text=True, check=True)
+    return float(done.stdout.split()[-1])
+
+
 def main():
     torch = torch_module(threads=1)
     gr.manual_seed(0)
@@ -65,12 +90,19 @@ def main():
         theirs = step_fn(torch, lenet(torch.nn))
     times = best_of(ours, theirs, floor())
     ours, theirs, bare = (None if t is None else t / 1000 for t in times)
+    ours_alone = alone_in_subprocess("gradiente")
+    theirs_alone = alone_in_subprocess("torch") if torch else None
     table(f"LeNet-style CNN, 28×28, batch {BATCH}, float32: one training step",
           ("case", "gradiente", "PyTorch", "GEMM floor", "gradiente/PyTorch"),
           [("forward + backward + SGD", fmt(ours, "ms"), fmt(theirs, "ms"), fmt(bare, "ms"),
-            ratio(ours, theirs))])
+            ratio(ours, theirs)),
+           ("the same, a loop alone", fmt(ours_alone, "ms"), fmt(theirs_alone, "ms"), "",
+            ratio(ours_alone, theirs_alone))])
     print(threads_note())
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--alone"]:
+        print(alone(sys.argv[2]))
+    else:
+        main()
