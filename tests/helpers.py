@@ -36,3 +36,16 @@ def assert_first_order_matches_create_graph(fn, inputs, seed=1):
         assert t.requires_grad, f"gradient {i} was not recorded under create_graph"
         np.testing.assert_allclose(a.numpy(), t.detach().numpy(), rtol=1e-12, atol=1e-12,
                                    err_msg=f"gradient {i}")
+
+
+def assert_rules_agree_and_differentiate(fn, shapes):
+    """On random float64 inputs of ``shapes``: the array and Tensor runs of the backward rules
+    agree, and ``fn`` passes gradcheck and gradgradcheck."""
+    import gradiente as gr
+    from gradiente.autograd import gradcheck, gradgradcheck
+
+    rng = np.random.default_rng(0)
+    inputs = [gr.tensor(rng.standard_normal(shape), requires_grad=True) for shape in shapes]
+    assert_first_order_matches_create_graph(fn, inputs)
+    assert gradcheck(fn, inputs)
+    assert gradgradcheck(fn, inputs)

@@ -8,14 +8,8 @@ import pytest
 
 import gradiente as gr
 import gradiente.nn.functional as F
-from gradiente.autograd import gradcheck, gradgradcheck
 
-from ..helpers import assert_first_order_matches_create_graph, requires_torch
-
-
-def _inputs(*shapes):
-    rng = np.random.default_rng(0)
-    return [gr.tensor(rng.standard_normal(shape), requires_grad=True) for shape in shapes]
+from ..helpers import assert_rules_agree_and_differentiate, requires_torch
 
 
 # (case id, fn, input shapes)
@@ -37,10 +31,7 @@ CASES = [
 
 @pytest.mark.parametrize("fn, shapes", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_array_and_tensor_rules_agree(fn, shapes):
-    inputs = _inputs(*shapes)
-    assert_first_order_matches_create_graph(fn, inputs)
-    assert gradcheck(fn, inputs)
-    assert gradgradcheck(fn, inputs)
+    assert_rules_agree_and_differentiate(fn, shapes)
 
 
 def test_max_pool_tie_sends_the_gradient_to_the_first_maximum():
