@@ -7,8 +7,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
 
 import gradiente as gr
+
+# CI decides whether a change lands, so there property tests draw the same examples every run;
+# local runs draw new ones and explore. Counterexamples found locally become @example cases.
+settings.register_profile("ci", derandomize=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(autouse=True)

@@ -19,9 +19,13 @@ def _pair(dtype, size, seed=0):
 
 
 def _assert_rounding_close(actual, expected, *terms):
-    """Equal up to a few roundings of the terms summed (with or without fused multiply-adds)."""
-    dtype = actual.dtype
-    bound = 4 * np.finfo(dtype).eps * sum(np.abs(t) for t in terms)
+    """Equal up to a few roundings of the terms summed (with or without fused multiply-adds).
+
+    A rounding errs by half a unit in the last place: relative to the value for normal numbers,
+    half the smallest subnormal for subnormal ones, whatever their size.
+    """
+    info = np.finfo(actual.dtype)
+    bound = 4 * (info.eps * sum(np.abs(t) for t in terms) + info.smallest_subnormal)
     assert np.all(np.abs(actual - expected) <= bound), np.max(np.abs(actual - expected) - bound)
 
 
@@ -61,6 +65,7 @@ def test_axpy_and_axpby_compute_their_formulas(path, dtype, size):
 @given(st.sampled_from([np.float32, np.float64]), st.sampled_from([(LARGE,), (3, LARGE // 3)]),
        st.floats(-10, 10), st.floats(-10, 10))
 @example(np.float32, (3, LARGE // 3), 7.5, 9.5)  # cancellation: an FMA and two roundings differ
+@example(np.float64, (LARGE,), 1.1125369292536007e-308, 1.1125369292536007e-308)  # subnormals
 def test_blas_and_numpy_paths_agree(dtype, shape, alpha, beta):
     x, y = (a.reshape(shape) for a in _pair(dtype, int(np.prod(shape))))
     fast, slow = y.copy(), y.copy()  # becomes (alpha x + beta y) + alpha x
