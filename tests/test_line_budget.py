@@ -12,12 +12,12 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "gradiente"
 
 BUDGETS = {  # code lines; about a quarter above the size when the budget was set
-    "(top level)": 1100,  # tensor, dtypes, device, creation, random, serialization
+    "(top level)": 1200,  # tensor, dtypes, device, creation, random, serialization
     "autograd": 1200,
-    "ops": 4400,
+    "ops": 4900,
     "func": 1500,
-    "nn": 2900,
-    "optim": 1100,
+    "nn": 3400,
+    "optim": 1400,
     "utils": 550,
     "explain": 1800,
     "datasets": 400,
@@ -25,6 +25,7 @@ BUDGETS = {  # code lines; about a quarter above the size when the budget was se
     "training": 600,
     "text": 260,
     "cli": 600,
+    "distributions": 400,
 }
 
 

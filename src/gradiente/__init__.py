@@ -28,6 +28,7 @@ from . import ops
 from . import func
 from .func import vmap
 from . import nn
+from . import linalg, distributions
 from . import optim, utils
 from .serialization import save, load
 from . import explain
@@ -52,4 +53,4 @@ __all__ = [
     "bernoulli", "multinomial", "autograd", "no_grad", "enable_grad", "set_grad_enabled",
     "inference_mode", "is_grad_enabled", "optim", "utils", "save", "load", *_OP_NAMES,
 ]
-__all__ += ["func", "vmap", "nn", "explain"]
+__all__ += ["func", "vmap", "nn", "explain", "linalg", "distributions"]

@@ -27,7 +27,8 @@ _FUNCTIONS_ONLY = (conv,)  # families whose functions are not Tensor methods
 _NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY", "where",
                 "allclose", "isclose", "equal", "cat", "concat", "concatenate", "stack",
                 "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d", "atleast_3d",
-                "einsum", "var_mean", "std_mean"}
+                "einsum", "var_mean", "std_mean", "meshgrid", "cdist", "cartesian_prod",
+                "block_diag"}
 
 
 def _public_functions():

@@ -1,0 +1,3 @@
+"""Probability distributions, as ``torch.distributions``."""
+
+__all__ = []
