@@ -151,6 +151,49 @@ def test_repr_with_grad_matches_torch():
     assert repr(theirs * 2).startswith("tensor([2., 4.], grad_fn=<MulBackward0>")
 
 
+_PRINT_ARRAYS = {
+    "normal": np.random.default_rng(0).standard_normal((3, 3)).astype(np.float32),
+    "large": np.random.default_rng(1).standard_normal((3, 3)).astype(np.float32) * 1e9,
+    "integral large": np.arange(9, dtype=np.float64).reshape(3, 3) * 1e9,
+    "wide": (np.arange(40, dtype=np.float32) / 7).reshape(5, 8),
+}
+
+
+@pytest.fixture
+def default_printing():
+    yield
+    gr.set_printoptions(profile="default")
+    if HAS_TORCH:
+        torch.set_printoptions(profile="default")
+
+
+@requires_torch
+@pytest.mark.parametrize("options", [
+    dict(precision=2), dict(precision=6), dict(sci_mode=True), dict(sci_mode=False),
+    dict(profile="short"), dict(threshold=5, edgeitems=1), dict(threshold=5, edgeitems=2),
+    dict(linewidth=30), dict(profile="full"),
+], ids=repr)
+@pytest.mark.parametrize("name", sorted(_PRINT_ARRAYS))
+def test_set_printoptions_prints_as_torch(default_printing, options, name):
+    array = _PRINT_ARRAYS[name]
+    if name == "wide" and options.get("sci_mode"):
+        pytest.skip("PyTorch wraps scientific rows by its own width rule (a known difference)")
+    gr.set_printoptions(**options)
+    torch.set_printoptions(**options)
+    ours, theirs = repr(gr.from_numpy(array)), repr(torch.from_numpy(array))
+    assert ours == theirs.replace("torch.", "gradiente.")
+
+
+def test_set_printoptions_keeps_options_not_given(default_printing):
+    gr.set_printoptions(precision=2)
+    gr.set_printoptions(linewidth=120)
+    assert repr(gr.tensor([1 / 3])) == "tensor([0.33])"
+    gr.set_printoptions(profile="default")
+    assert repr(gr.tensor([1 / 3])) == "tensor([0.3333])"
+    with pytest.raises(ValueError, match="set_printoptions: unknown profile 'long'"):
+        gr.set_printoptions(profile="long")
+
+
 # ----- metadata and errors ----------------------------------------------------------------------
 
 def test_shape_size_dim_numel():
@@ -255,3 +298,29 @@ def test_copy_and_deepcopy_match_torch():
         if lib is gr:
             ours = results
     assert ours == results
+
+
+def test_device_and_seeding_boilerplate_runs_on_the_cpu():
+    device = gr.device("cuda" if gr.cuda.is_available() else "cpu")
+    assert device == "cpu" and gr.cuda.device_count() == 0
+    assert not gr.backends.mps.is_available() and not gr.backends.cudnn.is_available()
+    gr.cuda.manual_seed(0)
+    gr.cuda.manual_seed_all(0)
+    gr.backends.cudnn.deterministic, gr.backends.cudnn.benchmark = True, False
+    assert gr.backends.cudnn.deterministic is True
+    gr.use_deterministic_algorithms(True)
+    try:
+        assert gr.are_deterministic_algorithms_enabled()
+    finally:
+        gr.use_deterministic_algorithms(False)
+        gr.backends.cudnn.deterministic = False
+    assert not gr.are_deterministic_algorithms_enabled()
+    with pytest.raises(RuntimeError, match="device: unknown or unavailable device 'cuda'"):
+        gr.zeros(2, device="cuda")
+
+
+def test_is_tensor_numel_is_floating_point():
+    x = gr.zeros(2, 3)
+    assert gr.is_tensor(x) and not gr.is_tensor(x.numpy()) and not gr.is_tensor([1.0])
+    assert gr.numel(x) == 6 and gr.is_floating_point(x)
+    assert not gr.is_floating_point(gr.arange(3))

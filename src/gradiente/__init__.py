@@ -15,7 +15,7 @@ from .dtypes import int as int  # noqa: A001,PLC0414 - torch.int
 from . import allocator  # noqa: F401 - glibc told to reuse big freed blocks (see allocator.py)
 from .device import device
 from .size import Size
-from .tensor import Tensor
+from .tensor import Tensor, set_printoptions, is_tensor, numel, is_floating_point
 from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, set_rng_state
 from .creation import (
     tensor, as_tensor, asarray, from_numpy, zeros, ones, full, empty, arange, linspace, logspace,
@@ -28,7 +28,8 @@ from . import ops
 from . import func
 from .func import vmap
 from . import nn
-from . import linalg, distributions
+from . import linalg, distributions, cuda, backends
+from .backends import use_deterministic_algorithms, are_deterministic_algorithms_enabled
 from . import optim, utils
 from .serialization import save, load
 from . import explain
@@ -53,4 +54,6 @@ __all__ = [
     "bernoulli", "multinomial", "autograd", "no_grad", "enable_grad", "set_grad_enabled",
     "inference_mode", "is_grad_enabled", "optim", "utils", "save", "load", *_OP_NAMES,
 ]
-__all__ += ["func", "vmap", "nn", "explain", "linalg", "distributions"]
+__all__ += ["func", "vmap", "nn", "explain", "linalg", "distributions", "cuda", "backends",
+            "set_printoptions", "is_tensor", "numel", "is_floating_point",
+            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled"]

@@ -6,6 +6,7 @@ their derivatives live in ``gradiente.ops``; this file holds what is not an oper
 """
 
 import itertools
+import sys
 from copy import deepcopy
 
 import numpy as np
@@ -416,26 +417,68 @@ _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "int64": "Lo
                "int32": "IntTensor", "bool": "BoolTensor", "float16": "HalfTensor"}
 
 
+PRINT_OPTIONS = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80,
+                 "sci_mode": None}
+_PRINT_PROFILES = {"default": (4, 1000, 3, 80), "short": (2, 1000, 2, 80),
+                   "full": (4, sys.maxsize, 3, 80)}
+
+
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None):
+    """How tensors print, as ``torch.set_printoptions``: a profile first, then each option given.
+    ``sci_mode`` None chooses scientific notation for very large or small values."""
+    if profile is not None:
+        if profile not in _PRINT_PROFILES:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r} "
+                             f"(expected one of {', '.join(_PRINT_PROFILES)})")
+        PRINT_OPTIONS.update(zip(("precision", "threshold", "edgeitems", "linewidth"),
+                                 _PRINT_PROFILES[profile]))
+    given = dict(precision=precision, threshold=threshold, edgeitems=edgeitems,
+                 linewidth=linewidth)
+    PRINT_OPTIONS.update({k: v for k, v in given.items() if v is not None})
+    PRINT_OPTIONS["sci_mode"] = sci_mode
+
+
+def is_tensor(obj):
+    return isinstance(obj, Tensor)
+
+
+def numel(input):
+    return input.numel()
+
+
+def is_floating_point(input):
+    return input.is_floating_point()
+
+
 def _format(t):
     array = t.array
     prefix = "tensor("
+    precision, sci_mode = PRINT_OPTIONS["precision"], PRINT_OPTIONS["sci_mode"]
     if array.dtype.kind == "f":
         finite = array[np.isfinite(array)]
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         big = finite.size and (np.abs(finite).max() >= 1e8 or
                                0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
-        options = dict(precision=4, floatmode="maxprec" if integral else "fixed",
+        options = dict(precision=precision, floatmode="maxprec" if integral else "fixed",
                        suppress_small=False)
-        if big:
-            options = dict(precision=4, floatmode="fixed", formatter={
-                "float_kind": lambda v: f"{v:.4e}"})
+        if sci_mode or (big and sci_mode is None):
+            text = lambda v: f"{v:.{precision}e}"  # noqa: E731
+        elif big:  # sci_mode=False: NumPy would still choose scientific notation from 1e8 on
+            text = (lambda v: f"{v:.0f}.") if integral else (lambda v: f"{v:.{precision}f}")
+        if sci_mode or big:
+            width = max((len(text(v)) for v in array.flat), default=0)
+            options = dict(formatter={"float_kind": lambda v: text(v).rjust(width)})
     else:
         options = {}
     if array.size == 0:
         body = "[]"
     else:
-        body = np.array2string(array, separator=", ", prefix=prefix, threshold=1000,
-                               edgeitems=3, max_line_width=80, **options)
+        body = np.array2string(array, separator=", ", prefix=prefix,
+                               threshold=PRINT_OPTIONS["threshold"],
+                               edgeitems=PRINT_OPTIONS["edgeitems"],
+                               max_line_width=PRINT_OPTIONS["linewidth"], **options)
+        body = body.replace(", ...,", ",  ...,")  # PyTorch's elided columns: " ..." as an entry
     extras = []
     if array.size == 0 and array.ndim != 1:
         extras.append(f"size={tuple(array.shape)}")
@@ -448,7 +491,16 @@ def _format(t):
         extras.append("requires_grad=True")
     if t._tangent:  # {dual level: tangent}; show the innermost level's
         extras.append(f"tangent={t._tangent[max(t._tangent)].array!r}")
-    return prefix + body + "".join(", " + e for e in extras) + ")"
+    text = prefix + body
+    last_line = len(text) - text.rfind("\n") + 1  # PyTorch's count, off by two on line one
+    for extra in extras:  # on the last line while it fits, as PyTorch does
+        if last_line + len(extra) + 2 > PRINT_OPTIONS["linewidth"]:
+            text += ",\n" + " " * len(prefix) + extra
+            last_line = len(prefix) + len(extra)
+        else:
+            text += ", " + extra
+            last_line += len(extra) + 2
+    return text + ")"
 
 
 from .autograd import engine as _engine  # noqa: E402 - the engine imports Tensor from here
