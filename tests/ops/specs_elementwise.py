@@ -47,6 +47,13 @@ def _ratio_away(rng, shapes):
     return [quotient * y, y]
 
 
+def _with_zeros_and_positive(rng, shapes):
+    """x with some exact zeros (where xlogy is 0 whatever y), y > 0."""
+    x_shape, y_shape = shapes
+    x = rng.uniform(-2, 2, size=x_shape) * (rng.uniform(size=x_shape) > 0.3)
+    return [x, rng.uniform(0.2, 2.0, size=y_shape)]
+
+
 def _clamp_bounds(rng, shapes):
     x_shape, low_shape, high_shape = shapes
     return [rng.uniform(-2, 2, size=x_shape), rng.uniform(-1.5, -0.2, size=low_shape),
@@ -138,6 +145,20 @@ SPECS += [
            covers=("Fmod",)),
     OpSpec("atan2", lambda lib, y, x: lib.atan2(y, x), BINARY_SHAPES,
            make_inputs=away_from_zero(0.3, 2.0)),
+    OpSpec("hypot", lambda lib, x, y: lib.hypot(x, y), BINARY_SHAPES,
+           make_inputs=away_from_zero(0.3, 2.0)),
+    OpSpec("logaddexp", lambda lib, x, y: lib.logaddexp(x, y), BINARY_SHAPES, low=-30,
+           high=30),
+    OpSpec("logaddexp2", lambda lib, x, y: lib.logaddexp2(x, y), BINARY_SHAPES,
+           covers=("Logaddexp",)),
+    OpSpec("xlogy", lambda lib, x, y: lib.xlogy(x, y), BINARY_SHAPES,
+           make_inputs=_with_zeros_and_positive),
+    OpSpec("xlogy_scalar_other", lambda lib, x: lib.xlogy(x, 3.0), UNARY_SHAPES,
+           covers=("Xlogy",)),
+    OpSpec("clamp_min", lambda lib, x: lib.clamp_min(x, 0.25), UNARY_SHAPES,
+           make_inputs=_off_bounds([0.25]), covers=("Clamp",)),
+    OpSpec("clamp_max", lambda lib, x: x.clamp_max(-0.25), UNARY_SHAPES,
+           make_inputs=_off_bounds([-0.25]), covers=("Clamp",)),
     OpSpec("maximum", lambda lib, x, y: lib.maximum(x, y), BINARY_SHAPES),
     OpSpec("minimum", lambda lib, x, y: lib.minimum(x, y), BINARY_SHAPES),
     OpSpec("fmax", lambda lib, x, y: lib.fmax(x, y), BINARY_SHAPES[:3]),

@@ -148,3 +148,107 @@ def test_values_outside_a_domain_are_ieee_and_silent_while_user_numpy_still_warn
     """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+# ----- xlogy, logaddexp, heaviside, searchsorted, bucketize, isin ------------------------------
+
+def _both(fn, *arrays, grad=False):
+    """fn on gradiente and on torch tensors made from the same float64 arrays."""
+    ours = [gr.tensor(a, requires_grad=grad) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=grad) for a in arrays]
+    return (ours, fn(gr, *ours)), (theirs, fn(torch, *theirs))
+
+
+@requires_torch
+def test_xlogy_at_zero_follows_torch():
+    """0 · log y is 0 even for y = 0 or y < 0, and its x-gradient there is 0 rather than
+    log y (PyTorch's rule; JAX's gives log y); NaN in y stays NaN."""
+    x, y = np.array([0.0, 0.0, 0.0, 2.0, 0.0]), np.array([0.0, -1.0, 3.0, 3.0, np.nan])
+    (ours_in, ours), (theirs_in, theirs) = _both(lambda lib, a, b: lib.xlogy(a, b), x, y,
+                                                 grad=True)
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+    ours.sum().backward()
+    theirs.sum().backward()
+    for a, b in zip(ours_in, theirs_in):
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+
+
+@requires_torch
+def test_logaddexp_does_not_overflow_and_handles_infinities():
+    x = np.array([1000.0, -1000.0, -np.inf, np.inf, 0.0])
+    y = np.array([1000.0, -1001.0, -np.inf, 1.0, -np.inf])
+    for name in ("logaddexp", "logaddexp2"):
+        (_, ours), (_, theirs) = _both(lambda lib, a, b: getattr(lib, name)(a, b), x, y)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-15)
+
+
+@requires_torch
+def test_heaviside_matches_torch_and_checks_dtypes():
+    x, values = np.array([-1.5, 0.0, 2.0, 0.0]), np.array([0.5, 0.25, 0.5, 0.75])
+    (_, ours), (_, theirs) = _both(lambda lib, a, v: lib.heaviside(a, v), x, values)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    with pytest.raises(RuntimeError, match="heaviside: .*same dtype.*float64 and .*float32"):
+        gr.heaviside(gr.tensor(x), gr.tensor(values, dtype=gr.float32))
+
+
+@requires_torch
+@pytest.mark.parametrize("options", [{}, {"right": True}, {"side": "right"}, {"side": "left"},
+                                     {"out_int32": True}])
+def test_searchsorted_and_bucketize_match_torch(options):
+    rng = np.random.default_rng(3)
+    rows = np.sort(rng.integers(0, 6, size=(3, 7)).astype(np.float64), axis=-1)
+    values = rng.integers(-1, 8, size=(3, 5)).astype(np.float64)  # ties with the boundaries
+    for boundaries, queries in ((rows[0], values), (rows, values), (rows[1], 2.0)):
+        ours = gr.searchsorted(gr.tensor(boundaries), gr.as_tensor(queries), **options)
+        theirs = torch.searchsorted(torch.tensor(boundaries), torch.as_tensor(queries),
+                                    **options)
+        assert ours.dtype == getattr(gr, str(theirs.dtype).split(".")[1])
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    if "side" not in options:
+        ours = gr.bucketize(gr.tensor(values), gr.tensor(rows[0]), **options)
+        theirs = torch.bucketize(torch.tensor(values), torch.tensor(rows[0]), **options)
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@requires_torch
+def test_searchsorted_with_a_sorter_matches_torch():
+    sequence = np.array([3.0, 1.0, 2.0, 5.0])
+    sorter = np.argsort(sequence)
+    queries = np.array([0.0, 2.0, 2.5, 6.0])
+    ours = gr.searchsorted(gr.tensor(sequence), gr.tensor(queries), sorter=gr.tensor(sorter))
+    theirs = torch.searchsorted(torch.tensor(sequence), torch.tensor(queries),
+                                sorter=torch.tensor(sorter))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+def test_searchsorted_and_bucketize_errors_name_the_shapes():
+    with pytest.raises(RuntimeError, match=r"searchsorted: .*boundaries tensor \[2, 3\] and "
+                                           r"input value tensor \[3, 3\]"):
+        gr.searchsorted(gr.zeros(2, 3), gr.zeros(3, 3))
+    with pytest.raises(RuntimeError, match="searchsorted: side and right can't be set"):
+        gr.searchsorted(gr.zeros(3), gr.zeros(2), right=True, side="left")
+    with pytest.raises(RuntimeError, match=r"bucketize: boundaries tensor must be 1 dimension"):
+        gr.bucketize(gr.zeros(3), gr.zeros(2, 2))
+
+
+@requires_torch
+@pytest.mark.parametrize("invert", [False, True])
+def test_isin_matches_torch(invert):
+    elements, tests = np.array([[1, 2, 3], [4, 5, 6]]), np.array([2, 6, 9])
+    ours = gr.isin(gr.tensor(elements), gr.tensor(tests), invert=invert)
+    theirs = torch.isin(torch.tensor(elements), torch.tensor(tests), invert=invert)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == gr.bool
+    np.testing.assert_array_equal(gr.isin(gr.tensor(elements), 5).numpy(),
+                                  torch.isin(torch.tensor(elements), 5).numpy())
+
+
+def test_new_in_place_forms():
+    x = gr.tensor([3.0, -4.0])
+    x.hypot_(gr.tensor([4.0, 3.0]))
+    np.testing.assert_array_equal(x.numpy(), [5.0, 5.0])
+    x.clamp_max_(4.5).clamp_min_(4.75)
+    np.testing.assert_array_equal(x.numpy(), [4.75, 4.75])
+    y = gr.tensor([0.0, 2.0])
+    y.xlogy_(gr.tensor([0.0, math.e]))
+    np.testing.assert_array_equal(y.numpy(), [0.0, 2.0])

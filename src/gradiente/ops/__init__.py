@@ -28,7 +28,7 @@ _NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY",
                 "allclose", "isclose", "equal", "cat", "concat", "concatenate", "stack",
                 "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d", "atleast_3d",
                 "einsum", "var_mean", "std_mean", "meshgrid", "cdist", "cartesian_prod",
-                "block_diag"}
+                "block_diag", "searchsorted", "bucketize", "isin"}
 
 
 def _public_functions():
@@ -117,6 +117,8 @@ _INPLACE = {
     "div_": elementwise.div, "pow_": elementwise.pow, "clamp_": elementwise.clamp,
     "clip_": elementwise.clamp, "neg_": elementwise.neg, "remainder_": elementwise.remainder,
     "floor_divide_": elementwise.floor_divide, "lerp_": elementwise.lerp,
+    "hypot_": elementwise.hypot, "xlogy_": elementwise.xlogy,
+    "clamp_min_": elementwise.clamp_min, "clamp_max_": elementwise.clamp_max,
     "__iadd__": elementwise.add, "__isub__": elementwise.sub, "__imul__": elementwise.mul,
     "__itruediv__": elementwise.div,
 }

@@ -24,6 +24,8 @@ __all__ = [
     "logical_and", "logical_or", "logical_xor", "logical_not", "bitwise_not", "UNARY",
     "hardtanh", "leaky_relu", "elu", "celu", "selu", "softplus", "gelu", "silu", "relu6",
     "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid", "tanhshrink", "nan_to_num",
+    "hypot", "logaddexp", "logaddexp2", "xlogy", "clamp_min", "clamp_max", "heaviside",
+    "searchsorted", "bucketize", "isin",
 ]
 
 
@@ -98,6 +100,10 @@ def product_rule(dx, y, x, dy, op):
     if left is None:
         return right
     return left if right is None else left + right
+
+
+def _scaled(tangent, factor):
+    return None if tangent is None else tangent * factor
 
 
 def _sum_present(*terms):
@@ -318,6 +324,81 @@ class Atan2(Function):
     def jvp(ctx, dy, dx):
         y, x = ctx.saved_tensors
         return (dy * x - dx * y) / (x * x + y * y)
+
+
+class Hypot(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = √(x² + y²), without overflow in the squares"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("hypot", x, y)
+        return np.hypot(_floating(np.asarray(a)), b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * x / out; dy = g * y / out"""
+        x, y = ctx.saved_tensors
+        scale = g / ctx.output
+        return scale * x, scale * y
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        return _sum_present(_scaled(dx, x), _scaled(dy, y)) / ctx.output
+
+
+class Logaddexp(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = log(eˣ + eʸ), without overflow in the exponentials"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("logaddexp", x, y)
+        return np.logaddexp(_floating(np.asarray(a)), b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * eˣ⁻ᵒᵘᵗ; dy = g * eʸ⁻ᵒᵘᵗ (the softmax of the pair)"""
+        x, y = ctx.saved_tensors
+        return g * np.exp(x - ctx.output), g * np.exp(y - ctx.output)
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        return _sum_present(_scaled(dx, np.exp(x - ctx.output)),
+                            _scaled(dy, np.exp(y - ctx.output)))
+
+
+class Xlogy(Function):
+    numpy_rules = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = x * log(y), and 0 where x = 0 (unless y is NaN)"""
+        ctx.save_for_backward(x, y)
+        a, b = _binary_arrays("xlogy", x, y)
+        a, b = np.broadcast_arrays(_floating(np.asarray(a)), b)
+        return np.where((a == 0) & ~np.isnan(b), 0.0, a * np.log(b)).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * log(y), but 0 where x = 0 and y ≤ 0 (as PyTorch); dy = g * x / y"""
+        x, y = ctx.saved_tensors
+        return g * _xlogy_x_derivative(x, y), g * x / y
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        x, y = ctx.saved_tensors
+        return _sum_present(_scaled(dx, _xlogy_x_derivative(x, y)), _scaled(dy, x / y))
+
+
+def _xlogy_x_derivative(x, y):
+    return np.where((x == 0) & (y <= 0), 0.0, np.log(y))
 
 
 class Maximum(Function):
@@ -728,8 +809,9 @@ __all__ += list(UNARY)
 
 arcsin, arccos, arctan = asin, acos, atan  # noqa: F821 - made from UNARY above
 arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821
-absolute, fix = abs, trunc  # noqa: F821
-__all__ += ["arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "absolute", "fix"]
+absolute, fix, sgn = abs, trunc, sign  # noqa: F821
+__all__ += ["arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "absolute", "fix",
+            "sgn"]
 
 
 class Neg(Function):
@@ -948,6 +1030,26 @@ def atan2(input, other):
 arctan2 = atan2
 
 
+def hypot(input, other):
+    return Hypot.apply(input, other)
+
+
+def logaddexp(input, other):
+    return Logaddexp.apply(input, other)
+
+
+def logaddexp2(input, other):
+    """log₂(2ˣ + 2ʸ) = logaddexp(x ln 2, y ln 2) / ln 2"""
+    return Logaddexp.apply(input * _LN2, other * _LN2) / _LN2
+
+
+_LN2 = math.log(2.0)
+
+
+def xlogy(input, other):
+    return Xlogy.apply(input, other)
+
+
 def maximum(input, other):
     return Maximum.apply(input, other)
 
@@ -986,6 +1088,14 @@ def clamp(input, min=None, max=None):
 
 
 clip = clamp
+
+
+def clamp_min(input, min):
+    return Clamp.apply(input, min, None)
+
+
+def clamp_max(input, max):
+    return Clamp.apply(input, None, max)
 
 
 def neg(input):
@@ -1126,6 +1236,60 @@ def _array_predicate(array_op, input):
 
 def logical_not(input):
     return _array_predicate(np.logical_not, input)
+
+
+def heaviside(input, values):
+    """0 where input < 0, 1 where input > 0, ``values`` where input = 0 (no gradient)."""
+    if input.dtype != values.dtype:
+        raise RuntimeError(f"heaviside: expected input and values to have the same dtype, "
+                           f"got {input.dtype} and {values.dtype}")
+    return Tensor._make(np.heaviside(input.array, values.array).astype(input.array.dtype))
+
+
+def _search_side(op, right, side):
+    if side is not None and side not in ("left", "right"):
+        raise RuntimeError(f"{op}: side can only be 'left' or 'right', got {side!r}")
+    if side is not None and right and side == "left":
+        raise RuntimeError(f"{op}: side and right can't be set to opposites, got side of left "
+                           f"while right was True")
+    return side or ("right" if right else "left")
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Where each value would be inserted to keep each innermost row of the sequence sorted."""
+    side = _search_side("searchsorted", right, side)
+    boundaries = as_operand(sorted_sequence)
+    values = as_operand(input)
+    if sorter is not None:
+        boundaries = np.take_along_axis(boundaries, as_operand(sorter), -1)
+    if boundaries.ndim > 1 and boundaries.shape[:-1] != np.shape(values)[:-1]:
+        raise RuntimeError(f"searchsorted: boundaries tensor should be 1 dimension or the first "
+                           f"N-1 dimensions of boundaries tensor and input value tensor must "
+                           f"match, but we got boundaries tensor {list(boundaries.shape)} and "
+                           f"input value tensor {list(np.shape(values))}")
+    if boundaries.ndim <= 1:
+        found = np.searchsorted(boundaries, values, side=side)
+    else:
+        found = np.empty(np.shape(values), dtype=np.int64)
+        for row in np.ndindex(boundaries.shape[:-1]):
+            found[row] = np.searchsorted(boundaries[row], values[row], side=side)
+    return Tensor._make(np.asarray(found, dtype=np.int32 if out_int32 else np.int64))
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The index of each value's bucket: boundaries[i-1] < x <= boundaries[i] (right=False)."""
+    if as_operand(boundaries).ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries tensor must be 1 dimension, but got dim("
+                           f"{as_operand(boundaries).ndim})")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """True where an element of ``elements`` is among ``test_elements``."""
+    found = np.isin(as_operand(elements), as_operand(test_elements),
+                    assume_unique=assume_unique, invert=invert)
+    return Tensor._make(np.asarray(found))
 
 
 def bitwise_not(input):
