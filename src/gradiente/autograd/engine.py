@@ -45,8 +45,11 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not t._requires_grad:
             raise RuntimeError(f"grad: input {i} (shape {tuple(t.shape)}) does not require grad "
                                f"and is not part of the graph")
-    outputs, grad_outputs = _roots(outputs, grad_outputs, "grad")
     retain_graph = create_graph if retain_graph is None else retain_graph
+    if is_grads_batched:
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
+    outputs, grad_outputs = _roots(outputs, grad_outputs, "grad")
     found = _run(outputs, grad_outputs, retain_graph, create_graph, inputs, accumulate=False)
     result = []
     for i, t in enumerate(inputs):
@@ -60,6 +63,26 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                                    f"graph. Set allow_unused=True if this is the desired behavior.")
         result.append(g)
     return tuple(result)
+
+
+def _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused,
+                  materialize_grads):
+    """``grad`` for each slice along the first dim of every grad_output, stacked: one backward
+    pass per slice (PyTorch vectorizes them with vmap; the results are the same)."""
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+    sizes = {g.shape[0] if isinstance(g, Tensor) and g.ndim else None for g in grad_outputs}
+    if len(sizes) != 1 or None in sizes or 0 in sizes:
+        raise RuntimeError(f"grad: with is_grads_batched=True every grad_output needs the same "
+                           f"leading batch dim, at least 1, got shapes "
+                           f"{[tuple(getattr(g, 'shape', ())) for g in grad_outputs]}")
+    (size,) = sizes
+    per_slice = [grad(outputs, inputs, [g[b] for g in grad_outputs],
+                      retain_graph=retain_graph or b < size - 1, create_graph=create_graph,
+                      allow_unused=allow_unused, materialize_grads=materialize_grads)
+                 for b in range(size)]
+    from ..ops.movement import stack
+    return tuple(None if column[0] is None else stack(column) for column in zip(*per_slice))
 
 
 def _roots(tensors, grads, op):
