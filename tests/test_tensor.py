@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-from tests.helpers import HAS_TORCH, requires_torch
+from tests.helpers import HAS_TORCH, requires_torch, to_numpy
 
 if HAS_TORCH:
     import torch
@@ -324,3 +324,108 @@ def test_is_tensor_numel_is_floating_point():
     assert gr.is_tensor(x) and not gr.is_tensor(x.numpy()) and not gr.is_tensor([1.0])
     assert gr.numel(x) == 6 and gr.is_floating_point(x)
     assert not gr.is_floating_point(gr.arange(3))
+
+
+# ----- conveniences: new_*, random fills, predicates ----------------------------------------
+
+@requires_torch
+@pytest.mark.parametrize("call", [
+    lambda t: t.new_zeros(2, 3), lambda t: t.new_ones((4,)), lambda t: t.new_full((2,), 7.5),
+    lambda t: t.new_tensor([1, 2]), lambda t: t.new_zeros(2, dtype=t.new_tensor(1).dtype),
+    lambda t: t.new_empty(3).shape, lambda t: t.type_as(t.new_tensor([1]).long()),
+    lambda t: t.reshape_as(t.new_zeros(3, 2)), lambda t: t.ravel(),
+    lambda t: t.where(t > 2, 0.5), lambda t: t.sum_to_size(1, 3), lambda t: t.byte(),
+    lambda t: t.char(), lambda t: t.short(), lambda t: t.is_signed(),
+    lambda t: t.is_same_size(t.new_zeros(2, 3)), lambda t: t.get_device(),
+    lambda t: t.is_complex(), lambda t: t.equal(t.clone()), lambda t: t.allclose(t + 1e-9),
+    lambda t: t.isclose(t + 1e-3), lambda t: t[0, :1].is_nonzero(), lambda t: t.is_cpu,
+])
+def test_conveniences_match_torch(call):
+    values = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]
+    ours = call(gr.tensor(values))
+    theirs = call(torch.tensor(values))
+    if hasattr(theirs, "numpy"):
+        assert str(ours.dtype).split(".")[1] == str(theirs.dtype).split(".")[1]
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    else:
+        assert ours == theirs
+
+
+def test_is_nonzero_refuses_several_values():
+    with pytest.raises(RuntimeError, match="is_nonzero: .* with 2 values is ambiguous"):
+        gr.zeros(2).is_nonzero()
+
+
+@pytest.mark.parametrize("name, args, mean, variance", [
+    ("uniform_", (-1.0, 3.0), 1.0, 16 / 12), ("normal_", (2.0, 0.5), 2.0, 0.25),
+    ("exponential_", (4.0,), 0.25, 1 / 16), ("log_normal_", (0.0, 0.25), np.exp(0.25 ** 2 / 2),
+                                             (np.exp(0.0625) - 1) * np.exp(0.0625)),
+    ("geometric_", (0.25,), 4.0, 0.75 / 0.0625), ("bernoulli_", (0.3,), 0.3, 0.21),
+    ("random_", (2, 6), 3.5, 1.25), ("random_", (4,), 1.5, 1.25),
+])
+def test_in_place_random_fills_draw_from_their_distribution(name, args, mean, variance):
+    gr.manual_seed(11)
+    x = gr.empty(20000, dtype=gr.float64)
+    assert getattr(x, name)(*args) is x
+    sample = x.numpy()
+    standard_error = np.sqrt(variance / sample.size)
+    assert abs(sample.mean() - mean) < 5 * standard_error
+    assert abs(sample.var() - variance) < 0.1 * variance
+    if name == "random_":
+        low, high = (0, args[0]) if len(args) == 1 else args
+        assert set(np.unique(sample)) == set(range(low, high))
+
+
+def test_in_place_random_fills_keep_dtype_follow_the_seed_and_the_graph_rules():
+    gr.manual_seed(3)
+    first = gr.zeros(5, dtype=gr.float32).uniform_()
+    gr.manual_seed(3)
+    again = gr.zeros(5, dtype=gr.float32).uniform_()
+    assert first.dtype == gr.float32 and np.array_equal(first.numpy(), again.numpy())
+    other = gr.zeros(5).uniform_(generator=gr.Generator().manual_seed(3))
+    assert np.array_equal(other.numpy(), first.numpy())
+    ints = gr.zeros(1000, dtype=gr.int64).random_(-3, 3)
+    assert ints.dtype == gr.int64 and set(ints.numpy()) == set(range(-3, 3))
+    weight = gr.zeros(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="normal_: a leaf Variable that requires grad"):
+        weight.normal_()
+    with gr.no_grad():
+        weight.normal_()
+    assert weight.requires_grad and weight._version[0] > 0
+    x = gr.ones(3, requires_grad=True)
+    y = x * 2
+    y.uniform_()  # as PyTorch: the draws do not depend on x, so x's gradient is 0
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(3))
+    with pytest.raises(RuntimeError, match="random_: expects 'from' to be less than 'to'"):
+        gr.zeros(2).random_(3, 3)
+    with pytest.raises(RuntimeError, match=r"bernoulli_: p must be in \[0, 1\]"):
+        gr.zeros(2).bernoulli_(1.5)
+
+
+def test_bernoulli_and_multinomial_methods():
+    gr.manual_seed(0)
+    probs = gr.full((20000,), 0.25)
+    assert abs(probs.bernoulli().mean().item() - 0.25) < 0.02
+    counts = np.bincount(gr.tensor([0.1, 0.0, 0.9]).multinomial(5000, True).numpy(), minlength=3)
+    assert counts[1] == 0 and abs(counts[2] / 5000 - 0.9) < 0.02
+
+
+@requires_torch
+@pytest.mark.parametrize("name, args", [
+    ("absolute_", ()), ("arctan_", ()), ("arctan2_", ("other",)), ("cumsum_", (1,)),
+    ("cumprod_", (0,)), ("divide_", ("other",)), ("multiply_", ("other",)),
+    ("subtract_", ("other",)), ("true_divide_", ("other",)), ("negative_", ()), ("fix_", ()),
+    ("fmod_", (0.75,)), ("sgn_", ()), ("nan_to_num_", ()), ("lt_", ("other",)), ("ge_", (0.0,)),
+    ("not_equal_", ("other",)), ("logical_and_", ("other",)), ("logical_not_", ()),
+])
+def test_in_place_forms_match_torch(name, args):
+    rng = np.random.default_rng(4)
+    values, other = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
+    results = []
+    for lib in (gr, torch):
+        x = lib.tensor(values)
+        call_args = [lib.tensor(other) if a == "other" else a for a in args]
+        assert getattr(x, name)(*call_args) is x
+        results.append(to_numpy(x))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-15)

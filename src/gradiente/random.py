@@ -79,3 +79,38 @@ def drawn(tensor):
     """``tensor``, made of draws from ``rng_of``: batched per example under
     ``vmap(randomness='different')``."""
     return tensor if VMAP.handler is None else VMAP.handler.batched(tensor)
+
+
+def _random_integers(rng, like, low=0, high=None):
+    """random_(to) draws from [0, to); random_(from, to) from [from, to); random_() from
+    [0, 2**mantissa] for floats, the dtype's whole non-negative range for integers."""
+    if high is None:
+        low, high = 0, low if low else None
+    if high is None:
+        high = (2 ** (np.finfo(like.dtype).nmant + 1) + 1 if like.dtype.kind == "f"
+                else int(np.iinfo(like.dtype).max) + 1 if like.dtype.kind in "iu" else 2)
+    if low >= high:
+        raise RuntimeError(f"random_: expects 'from' to be less than 'to', but got "
+                           f"from={low} >= to={high}")
+    return rng.integers(low, high, like.shape)
+
+
+def _bernoulli_draws(rng, like, p=0.5):
+    probs = np.asarray(getattr(p, "array", p), dtype=np.float64)
+    if np.any((probs < 0) | (probs > 1)):
+        raise RuntimeError("bernoulli_: p must be in [0, 1]")
+    return rng.random(like.shape) < probs
+
+
+# Tensor.NAME_(...) fills the tensor in place with draws: name -> draw(rng, array, *args)
+IN_PLACE_DRAWS = {
+    "uniform_": lambda rng, like, low=0.0, high=1.0: rng.uniform(low, high, like.shape),
+    "normal_": lambda rng, like, mean=0.0, std=1.0: rng.normal(mean, std, like.shape),
+    "random_": _random_integers,
+    "exponential_": lambda rng, like, lambd=1.0: rng.exponential(1.0 / lambd, like.shape),
+    "geometric_": lambda rng, like, p: rng.geometric(p, like.shape),
+    "cauchy_": lambda rng, like, median=0.0, sigma=1.0:
+        median + sigma * rng.standard_cauchy(like.shape),
+    "log_normal_": lambda rng, like, mean=1.0, std=2.0: rng.lognormal(mean, std, like.shape),
+    "bernoulli_": _bernoulli_draws,
+}

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 
+from .. import creation, dtypes, random
 from ..tensor import Tensor, bump_version
 from ..autograd.grad_mode import STATE
 from . import elementwise, reduce, movement, linalg, indexing, conv, nn
@@ -123,6 +124,13 @@ _INPLACE = {
     "__itruediv__": elementwise.div,
 }
 _INPLACE.update({name + "_": getattr(elementwise, name) for name in elementwise.UNARY})
+_INPLACE.update({name + "_": getattr(family, name) for family in FAMILIES for name in (
+    "absolute", "arccos", "arccosh", "arcsin", "arcsinh", "arctan", "arctanh", "atan2",
+    "arctan2", "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "cumsum", "cumprod",
+    "divide", "multiply", "subtract", "true_divide", "negative", "fix", "fmod", "sgn",
+    "heaviside", "nan_to_num", "eq", "ne", "lt", "le", "gt", "ge", "greater", "less",
+    "greater_equal", "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor",
+    "logical_not") if name in family.__all__})
 _INPLACE.update(movement.INPLACE)
 _INPLACE.update(indexing.INPLACE)
 
@@ -136,6 +144,57 @@ def _replace(self, value):
         return value
     everywhere = Tensor._make(np.ones(self.array.shape, dtype=bool))
     return elementwise.where(everywhere, value, self)
+
+
+def _random_fill(name, draw):
+    def fill(self, *args, generator=None, **kwargs):
+        values = draw(random.rng_of(generator), self.array, *args, **kwargs)
+        return _replace(self, Tensor._make(np.asarray(values).astype(self.array.dtype)))
+    return _inplace(fill, name)
+
+
+def _new(fill):
+    """Tensor.new_zeros(size, dtype=None, ...): a fresh tensor with self's dtype by default."""
+    def new(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        size = size[0] if len(size) == 1 and not isinstance(size[0], int) else size
+        return fill(size, **kwargs, dtype=dtype or self.dtype, device=device,
+                    requires_grad=requires_grad)
+    return new
+
+
+def _is_nonzero(self):
+    if self.array.size != 1:
+        raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {self.array.size} values "
+                           f"is ambiguous (expected one value)")
+    return bool(self.array.reshape(()))
+
+
+# methods that are thin wrappers in PyTorch as well
+_CONVENIENCES = {
+    "new_zeros": _new(creation.zeros), "new_ones": _new(creation.ones),
+    "new_empty": _new(creation.empty),
+    "new_full": lambda self, size, fill_value, *, dtype=None, device=None, requires_grad=False:
+        creation.full(size, fill_value, dtype=dtype or self.dtype, device=device,
+                      requires_grad=requires_grad),
+    "new_tensor": lambda self, data, *, dtype=None, device=None, requires_grad=False:
+        creation.tensor(data, dtype=dtype or self.dtype, device=device,
+                        requires_grad=requires_grad),
+    "type_as": lambda self, other: self.to(other.dtype),
+    "reshape_as": lambda self, other: movement.reshape(self, other.shape),
+    "ravel": lambda self: movement.reshape(self, (-1,)),
+    "where": lambda self, condition, other: elementwise.where(condition, self, other),
+    "sum_to_size": lambda self, *size: reduce.sum_to_shape(
+        self, size[0] if len(size) == 1 and not isinstance(size[0], int) else size),
+    "equal": elementwise.equal, "allclose": elementwise.allclose,
+    "isclose": elementwise.isclose,
+    "byte": lambda self: self.to(dtypes.uint8), "char": lambda self: self.to(dtypes.int8),
+    "short": lambda self: self.to(dtypes.int16),
+    "is_complex": lambda self: False, "is_signed": lambda self: self.array.dtype.kind in "if",
+    "is_nonzero": _is_nonzero, "is_same_size": lambda self, other: self.shape == other.shape,
+    "get_device": lambda self: -1,
+    "bernoulli": lambda self, *, generator=None: creation.bernoulli(self, generator=generator),
+    "multinomial": creation.multinomial,
+}
 
 
 def _copy(self, src, non_blocking=False):
@@ -223,6 +282,11 @@ def _attach_operators():
     for name, fn in _INPLACE.items():
         setattr(Tensor, name, _inplace(fn, name))
     Tensor.fill_ = _inplace(_replace, "fill_")
+    for name, draw in random.IN_PLACE_DRAWS.items():
+        setattr(Tensor, name, _random_fill(name, draw))
+    for name, method in _CONVENIENCES.items():
+        setattr(Tensor, name, method)
+    Tensor.is_cpu = property(lambda self: True)
     Tensor.__getitem__ = indexing.getitem
     Tensor.__setitem__ = indexing.setitem
     Tensor.zero_ = _inplace(_zero, "zero_")
