@@ -20,7 +20,7 @@ from .random import Generator, manual_seed, seed, initial_seed, get_rng_state, s
 from .creation import (
     tensor, as_tensor, asarray, from_numpy, zeros, ones, full, empty, arange, linspace, logspace,
     eye, rand, randn, randint, randperm, zeros_like, ones_like, full_like, empty_like, rand_like,
-    randn_like, randint_like, normal, bernoulli, multinomial,
+    randn_like, randint_like, normal, bernoulli, multinomial, tril_indices, triu_indices,
 )
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
@@ -28,7 +28,7 @@ from . import ops
 from . import func
 from .func import vmap
 from . import nn
-from . import linalg, distributions, cuda, backends
+from . import linalg, distributions, cuda, backends, special
 from .backends import use_deterministic_algorithms, are_deterministic_algorithms_enabled
 from . import optim, utils
 from .serialization import save, load
@@ -51,9 +51,10 @@ __all__ = [
     "tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "full", "empty", "arange",
     "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
     "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like", "normal",
-    "bernoulli", "multinomial", "autograd", "no_grad", "enable_grad", "set_grad_enabled",
+    "bernoulli", "multinomial", "tril_indices", "triu_indices", "autograd", "no_grad",
+    "enable_grad", "set_grad_enabled",
     "inference_mode", "is_grad_enabled", "optim", "utils", "save", "load", *_OP_NAMES,
 ]
 __all__ += ["func", "vmap", "nn", "explain", "linalg", "distributions", "cuda", "backends",
-            "set_printoptions", "is_tensor", "numel", "is_floating_point",
+            "special", "set_printoptions", "is_tensor", "numel", "is_floating_point",
             "use_deterministic_algorithms", "are_deterministic_algorithms_enabled"]

@@ -15,7 +15,7 @@ __all__ = [
     "tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty", "arange",
     "linspace", "logspace", "eye", "rand", "randn", "randint", "randperm", "zeros_like",
     "ones_like", "full_like", "empty_like", "rand_like", "randn_like", "randint_like",
-    "normal", "bernoulli", "multinomial",
+    "normal", "bernoulli", "multinomial", "tril_indices", "triu_indices",
 ]
 
 
@@ -188,6 +188,27 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+
+
+def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) coordinates of the lower triangle j - i <= offset of a row x col matrix, in
+    row-major order."""
+    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype)
+
+
+def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
+    """The (2, N) coordinates of the upper triangle j - i >= offset, in row-major order."""
+    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype)
+
+
+def _triangle_indices(op, np_indices, row, col, offset, dtype):
+    for name, n in (("row", row), ("col", col)):
+        if n < 0:
+            raise RuntimeError(f"{op}: {name} must be non-negative, got {n}")
+    np_dtype = np.int64 if dtype is None else dtypes.to_numpy_dtype(dtype)
+    if np.dtype(np_dtype).kind not in "iu":
+        raise RuntimeError(f"{op}: dtype must be an integer type, got {dtype}")
+    return Tensor._make(np.stack(np_indices(row, offset, col)).astype(np_dtype).reshape(2, -1))
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):

@@ -77,7 +77,14 @@ def _off_bounds(bounds):
 # slope comes out as float32(1/6)): ours is exact, so the comparison allows float32 rounding
 TORCH_FLOAT32_BACKWARD = dict(torch_grad_rtol=1e-7)
 
+# PyTorch's float64 trigamma (digamma's derivative, polygamma(1)) is a short series with
+# relative errors up to 5e-10 (against mpmath; ours: 1e-15, tests/ops/test_special.py)
+TORCH_TRIGAMMA = dict(torch_rtol=2e-9, torch_grad_rtol=2e-9)
+
 DOMAINS = {  # name: OpSpec keyword arguments for the inputs
+    "lgamma": dict(make_inputs=away_from_integers(-2, 4)),
+    "digamma": dict(make_inputs=away_from_integers(-2, 4), extra=TORCH_TRIGAMMA),
+    "erfinv": dict(low=-0.9, high=0.9),
     "log": dict(low=0.2, high=3.0), "log2": dict(low=0.2, high=3.0),
     "log10": dict(low=0.2, high=3.0), "log1p": dict(low=-0.7, high=2.0),
     "sqrt": dict(low=0.2, high=3.0), "rsqrt": dict(low=0.2, high=3.0),
@@ -159,6 +166,12 @@ SPECS += [
            make_inputs=_off_bounds([0.25]), covers=("Clamp",)),
     OpSpec("clamp_max", lambda lib, x: x.clamp_max(-0.25), UNARY_SHAPES,
            make_inputs=_off_bounds([-0.25]), covers=("Clamp",)),
+    OpSpec("polygamma_1", lambda lib, x: lib.polygamma(1, x), UNARY_SHAPES,
+           make_inputs=away_from_integers(-2, 4), covers=("Polygamma",), extra=TORCH_TRIGAMMA),
+    OpSpec("mvlgamma", lambda lib, x: lib.mvlgamma(x, 3), UNARY_SHAPES, low=1.2, high=4.0,
+           covers=("Lgamma",)),
+    OpSpec("polygamma_3", lambda lib, x: x.polygamma(3), UNARY_SHAPES,
+           make_inputs=away_from_integers(-2, 4), covers=("Polygamma",)),
     OpSpec("maximum", lambda lib, x, y: lib.maximum(x, y), BINARY_SHAPES),
     OpSpec("minimum", lambda lib, x, y: lib.minimum(x, y), BINARY_SHAPES),
     OpSpec("fmax", lambda lib, x, y: lib.fmax(x, y), BINARY_SHAPES[:3]),

@@ -55,6 +55,21 @@ def zeros_along(dim, count=1):
     return make
 
 
+def quantile_levels(rng, shape, n):
+    """Levels q whose ranks q (n - 1) sit strictly between integers: no kink in q nearby."""
+    ranks = rng.integers(0, n - 1, size=shape) + rng.uniform(0.2, 0.8, size=shape)
+    return ranks / (n - 1)
+
+
+def with_nans(rng, shapes):
+    """``distinct`` values with a NaN at index (0, ..., 0, 1): one slice along any dim has one
+    NaN, never only NaNs."""
+    arrays = distinct(rng, shapes)
+    for a in arrays:
+        a[(0,) * (a.ndim - 1) + (1,)] = np.nan
+    return arrays
+
+
 SPECS = [
     # ----- sum, mean ------------------------------------------------------------------------
     OpSpec("sum", lambda lib, x: lib.sum(x), ANY_SHAPE),
@@ -159,4 +174,37 @@ SPECS = [
            make_inputs=zeros_along(-1, 2), covers=("Cumprod",)),
     OpSpec("cumprod_three_zeros", lambda lib, x: x.cumprod(-1), [((3, 6),)],
            make_inputs=zeros_along(-1, 3), covers=("Cumprod",)),
+    OpSpec("logcumsumexp", lambda lib, x: x.logcumsumexp(-1),
+           [((),), ((5,),), ((3, 4),), ((2, 3, 4),)]),
+    OpSpec("logcumsumexp_wide", lambda lib, x: lib.logcumsumexp(x, 0), [((6,),), ((5, 3),)],
+           low=-300.0, high=300.0, covers=("Logcumsumexp",)),
+    OpSpec("cummax", lambda lib, x: lib.cummax(x, -1), [((),), ((6,),), ((3, 4),)],
+           make_inputs=distinct, covers=("Gather",)),
+    OpSpec("cummin_values", lambda lib, x: x.cummin(0).values, [((5,),), ((4, 2, 3),)],
+           make_inputs=distinct, covers=("Gather",)),
+    # ----- order statistics ---------------------------------------------------------------------
+    OpSpec("quantile", lambda lib, x: lib.quantile(x, 0.3), ANY_SHAPE, make_inputs=distinct,
+           covers=("Gather", "Lerp")),
+    OpSpec("quantile_dim_q_tensor", lambda lib, x, q: x.quantile(q, dim=0, keepdim=True),
+           [((5, 3), (4,)), ((5,), (1,)), ((5, 2, 3), ())], make_inputs=lambda rng, shapes: [
+               distinct(rng, shapes[:1])[0], quantile_levels(rng, shapes[1], 4)],
+           covers=("Gather", "Lerp")),
+    *[OpSpec(f"quantile_{mode}", lambda lib, x, mode=mode: lib.quantile(
+        x, lib.tensor([0.0, 0.3, 0.6, 0.875, 1.0], dtype=x.dtype), dim=-1, interpolation=mode),
+        [((9,),), ((2, 3, 9),)], make_inputs=distinct, covers=("Gather",)) for mode in (
+            "lower", "higher", "midpoint", "nearest")],
+    OpSpec("nanquantile", lambda lib, x: lib.nanquantile(x, 0.4, dim=1),
+           [((3, 6),), ((2, 5, 4),)], make_inputs=with_nans, covers=("Gather", "Lerp")),
+    OpSpec("mode_distinct", lambda lib, x: lib.mode(x, 1), MATRIX_UP, make_inputs=distinct,
+           covers=("SelectByIndex",)),
+    OpSpec("nanmedian", lambda lib, x: x.nanmedian(), ANY_SHAPE, make_inputs=distinct,
+           covers=("Median",)),
+    OpSpec("nanmedian_with_nans", lambda lib, x: lib.nanmedian(x), [((3, 5),)],
+           make_inputs=with_nans, covers=("Median", "GetItem")),
+    OpSpec("nanmedian_dim", lambda lib, x: lib.nanmedian(x, 1, keepdim=True),
+           [((3, 6),), ((2, 5, 4),)], make_inputs=with_nans, covers=("SelectByIndex",)),
+    OpSpec("aminmax", lambda lib, x: lib.aminmax(x), ANY_SHAPE, make_inputs=distinct,
+           covers=("Amin", "Amax")),
+    OpSpec("aminmax_dim", lambda lib, x: x.aminmax(dim=-1, keepdim=True), MATRIX_UP,
+           make_inputs=distinct, covers=("Amin", "Amax")),
 ]

@@ -36,7 +36,49 @@ SCHEDULERS = [
     ("OneCycleLR", dict(max_lr=[0.5, 0.2], total_steps=61)),
     ("OneCycleLR", dict(max_lr=0.3, epochs=6, steps_per_epoch=10, anneal_strategy="linear",
                         three_phase=True, pct_start=0.25)),
+    ("MultiplicativeLR", dict(lr_lambda=lambda epoch: 0.9 + 0.05 * math.sin(epoch))),
+    ("ConstantLR", dict(factor=0.5, total_iters=9)),
+    ("ConstantLR", dict()),
+    ("PolynomialLR", dict(total_iters=30, power=2.0)),
+    ("PolynomialLR", dict()),
+    ("CosineAnnealingWarmRestarts", dict(T_0=7, eta_min=0.01)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=[0.1, 0.2], step_size_up=5)),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=4, step_size_down=7,
+                      mode="triangular2", base_momentum=0.7, max_momentum=0.95)),
+    ("CyclicLR", dict(base_lr=0.001, max_lr=0.1, step_size_up=6, mode="exp_range",
+                      gamma=0.97)),
+    ("CyclicLR", dict(base_lr=0.001, max_lr=0.1, step_size_up=3, scale_mode="iterations",
+                      scale_fn=lambda x: 1 / (1 + x), cycle_momentum=False)),
+    ("SequentialLR", dict(schedulers=[("ConstantLR", dict(factor=0.1, total_iters=4)),
+                                      ("ExponentialLR", dict(gamma=0.9))], milestones=[6])),
+    ("SequentialLR", dict(schedulers=[("LinearLR", dict(start_factor=0.2, total_iters=5)),
+                                      ("CosineAnnealingLR", dict(T_max=20)),
+                                      ("StepLR", dict(step_size=4, gamma=0.5))],
+                          milestones=[5, 25])),
+    ("ChainedScheduler", dict(schedulers=[("ConstantLR", dict(factor=0.1, total_iters=4)),
+                                          ("ExponentialLR", dict(gamma=0.9))])),
+    ("ChainedScheduler", dict(schedulers=[("MultiStepLR", dict(milestones=[3, 9])),
+                                          ("CosineAnnealingLR", dict(T_max=10)),
+                                          ("LinearLR", dict(total_iters=8))])),
 ]
+COMPOSITE = ("OneCycleLR", "SequentialLR", "ChainedScheduler")  # no step(epoch)
+
+
+def _make(library, opt, name, options):
+    """Scheduler ``name`` of ``library`` (ours or torch's), nested schedulers built first."""
+    options = dict(options)
+    if "schedulers" in options:
+        options["schedulers"] = [_make(library, opt, *c) for c in options["schedulers"]]
+    if name == "ChainedScheduler":
+        return library.ChainedScheduler(optimizer=opt, **options)
+    return getattr(library, name)(opt, **options)
+
+
+def _pair(name, options, kind="SGD"):
+    ours_opt, theirs_opt = _optimizers(name, kind)
+    return (ours_opt, theirs_opt, _make(lr_scheduler, ours_opt, name, options),
+            _make(torch.optim.lr_scheduler, theirs_opt, name, options))
 
 
 def _optimizers(name, kind="SGD"):
@@ -52,8 +94,9 @@ def _optimizers(name, kind="SGD"):
 
 
 def _ids(config):
-    return config[0] + "-" + "-".join(f"{k}={v}" for k, v in config[1].items()
-                                      if k != "lr_lambda")
+    return config[0] + "-" + "-".join(
+        f"{k}={[c[0] for c in v] if k == 'schedulers' else v}" for k, v in config[1].items()
+        if not callable(v))
 
 
 def _extra(opt):
@@ -65,9 +108,7 @@ def _extra(opt):
 @pytest.mark.parametrize("kind", ["SGD", "Adam"])
 def test_rates_equal_torch(config, kind):
     name, options = config
-    ours_opt, theirs_opt = _optimizers(name, kind)
-    ours = getattr(lr_scheduler, name)(ours_opt, **options)
-    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_opt, **options)
+    ours_opt, theirs_opt, ours, theirs = _pair(name, options, kind)
     steps = 60 if name == "OneCycleLR" else 80
     assert ours.get_last_lr() == theirs.get_last_lr()
     for _ in range(steps):
@@ -79,16 +120,14 @@ def test_rates_equal_torch(config, kind):
         assert [g["lr"] for g in ours_opt.param_groups] == \
             [g["lr"] for g in theirs_opt.param_groups]
         assert _extra(ours_opt) == _extra(theirs_opt)
-    assert ours.last_epoch == theirs.last_epoch
+    assert getattr(ours, "last_epoch", None) == getattr(theirs, "last_epoch", None)
 
 
 @requires_torch
 @pytest.mark.parametrize("config", SCHEDULERS, ids=_ids)
 def test_state_dict_keys_match_torch_and_resume(config):
     name, options = config
-    ours_opt, theirs_opt = _optimizers(name)
-    ours = getattr(lr_scheduler, name)(ours_opt, **options)
-    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_opt, **options)
+    ours_opt, theirs_opt, ours, theirs = _pair(name, options)
     for _ in range(25):
         ours_opt.step()
         theirs_opt.step()
@@ -96,8 +135,11 @@ def test_state_dict_keys_match_torch_and_resume(config):
         theirs.step()
     saved = ours.state_dict()
     assert set(saved) == set(theirs.state_dict())
+    for nested, their_nested in zip(saved.get("_schedulers", []),
+                                    theirs.state_dict().get("_schedulers", [])):
+        assert set(nested) == set(their_nested)
     resumed_opt, _ = _optimizers(name)
-    resumed = getattr(lr_scheduler, name)(resumed_opt, **options)
+    resumed = _make(lr_scheduler, resumed_opt, name, options)
     resumed_opt.load_state_dict(ours_opt.state_dict())  # after the scheduler, as PyTorch says
     resumed.load_state_dict(saved)
     for _ in range(20):
@@ -109,15 +151,13 @@ def test_state_dict_keys_match_torch_and_resume(config):
 
 
 @requires_torch
-@pytest.mark.parametrize("config", [c for c in SCHEDULERS if c[0] != "OneCycleLR"], ids=_ids)
+@pytest.mark.parametrize("config", [c for c in SCHEDULERS if c[0] not in COMPOSITE], ids=_ids)
 def test_step_with_epoch_uses_closed_form_like_torch(config):
     name, options = config
-    ours_opt, theirs_opt = _optimizers(name)
-    ours = getattr(lr_scheduler, name)(ours_opt, **options)
-    theirs = getattr(torch.optim.lr_scheduler, name)(theirs_opt, **options)
+    ours_opt, theirs_opt, ours, theirs = _pair(name, options)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for epoch in (3, 9, 14, 40):
+        for epoch in (3, 9, 14, 40, 2):
             ours_opt.step()
             theirs_opt.step()
             ours.step(epoch)
@@ -191,3 +231,112 @@ def test_errors():
     sched.step()
     with pytest.raises(ValueError, match="Tried to step 3 times"):
         sched.step()
+
+
+@requires_torch
+@pytest.mark.parametrize("T_mult", [1, 2, 3])
+def test_warm_restarts_fractional_epochs_equal_torch(T_mult):
+    """Stepping by ``epoch + i / iters`` within each epoch, as PyTorch's docs show."""
+    ours_opt, theirs_opt, ours, theirs = _pair("CosineAnnealingWarmRestarts",
+                                               dict(T_0=4, T_mult=T_mult, eta_min=0.001))
+    iters = 7
+    for epoch in range(30):
+        for i in range(iters):
+            ours.step(epoch + i / iters)
+            theirs.step(epoch + i / iters)
+            assert ours.get_last_lr() == theirs.get_last_lr()
+            assert (ours.T_cur, ours.T_i, ours.last_epoch) == \
+                (theirs.T_cur, theirs.T_i, theirs.last_epoch)
+    for _ in range(5):  # and plain steps after explicit epochs
+        ours.step()
+        theirs.step()
+        assert ours.get_last_lr() == theirs.get_last_lr()
+
+
+class Halving:
+    """A callable scale_fn object: CyclicLR's state_dict keeps its ``__dict__``."""
+
+    def __init__(self, base):
+        self.base = base
+
+    def __call__(self, x):
+        return self.base ** x
+
+
+def test_cyclic_lr_keeps_callable_scale_fn_state():
+    opt = optim.SGD([gr.zeros(1, requires_grad=True)], lr=0.1, momentum=0.9)
+    scale = Halving(0.5)
+    sched = lr_scheduler.CyclicLR(opt, 0.01, 0.1, step_size_up=2, scale_fn=scale)
+    state = sched.state_dict()
+    assert state["_scale_fn_custom"] == {"base": 0.5}
+    scale.base = 0.9
+    sched.load_state_dict(state)
+    assert scale.base == 0.5 and sched._scale_fn_custom is scale
+    plain = lr_scheduler.CyclicLR(opt, 0.01, 0.1, scale_fn=lambda x: 1.0)
+    assert plain.state_dict()["_scale_fn_custom"] is None
+
+
+def _scheduler_errors():
+    """(build(library, optimizer), exception, message): the same call for both libraries."""
+    def seq(library, opt, **kwargs):
+        return library.SequentialLR(opt, **kwargs)
+
+    return [
+        (lambda lib, opt: seq(lib, opt, schedulers=[], milestones=[]), ValueError,
+         "SequentialLR expects at least one scheduler, but got no scheduler"),
+        (lambda lib, opt: seq(lib, opt, schedulers=[lib.ConstantLR(opt)], milestones=[3]),
+         ValueError, "expects number of schedulers provided to be one more than the number "
+                     "of milestone points, but got number of schedulers 1"),
+        (lambda lib, opt: seq(lib, opt, schedulers=[lib.ReduceLROnPlateau(opt)], milestones=[]),
+         ValueError, "SequentialLR does not support `ReduceLROnPlateau` scheduler"),
+        (lambda lib, opt: seq(lib, opt, schedulers=[object()], milestones=[]), TypeError,
+         "SequentialLR at index 0 should have `optimizer` as its attribute"),
+        (lambda lib, opt: lib.ChainedScheduler([]), ValueError,
+         "ChainedScheduler expects at least one scheduler to be chained"),
+        (lambda lib, opt: lib.CosineAnnealingWarmRestarts(opt, T_0=0), ValueError,
+         "Expected positive integer T_0, but got 0"),
+        (lambda lib, opt: lib.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=1.5), ValueError,
+         "Expected integer T_mult >= 1, but got 1.5"),
+        (lambda lib, opt: lib.CosineAnnealingWarmRestarts(opt, T_0=2).step(-1), ValueError,
+         "Expected non-negative epoch, but got -1"),
+        (lambda lib, opt: lib.CyclicLR(opt, 0.01, 0.1, mode="square"), ValueError,
+         "mode is invalid and scale_fn is None"),
+        (lambda lib, opt: lib.CyclicLR(opt, [0.01, 0.02], 0.1), ValueError,
+         "base_lr must have the same length as optimizer.param_groups. base_lr has 2 values, "
+         "param_groups has 1."),
+        (lambda lib, opt: lib.MultiplicativeLR(opt, 0.9), TypeError,
+         "lr_lambda should be a function, but got float"),
+        (lambda lib, opt: lib.LambdaLR(opt, [lambda e: 1.0] * 2), ValueError,
+         "Expected 1 lr_lambdas, but got 2"),
+        (lambda lib, opt: lib.ConstantLR(opt, factor=1.5), ValueError,
+         "Constant multiplicative factor expected to be between 0 and 1"),
+    ]
+
+
+@requires_torch
+@pytest.mark.parametrize("build, error, message", _scheduler_errors())
+def test_scheduler_errors_match_torch(build, error, message):
+    ours = optim.SGD([gr.zeros(1, requires_grad=True)], lr=0.1)
+    theirs = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.1)
+    for library, opt in ((lr_scheduler, ours), (torch.optim.lr_scheduler, theirs)):
+        with pytest.raises(error, match=message):
+            build(library, opt)
+
+
+def test_schedulers_reject_foreign_optimizers_and_missing_momentum():
+    a = optim.SGD([gr.zeros(1, requires_grad=True)], lr=0.1)
+    b = optim.SGD([gr.zeros(1, requires_grad=True)], lr=0.1)
+    with pytest.raises(ValueError, match="ChainedScheduler expects all schedulers to belong to "
+                                         "the same optimizer, but got scheduler ExponentialLR "
+                                         "at index 1"):
+        lr_scheduler.ChainedScheduler([lr_scheduler.ExponentialLR(a, 0.9),
+                                       lr_scheduler.ExponentialLR(b, 0.9)])
+    adagrad = optim.Adagrad([gr.zeros(1, requires_grad=True)])
+    with pytest.raises(ValueError, match="optimizer must support momentum or beta1"):
+        lr_scheduler.CyclicLR(adagrad, 0.01, 0.1)
+    lr_scheduler.CyclicLR(adagrad, 0.01, 0.1, cycle_momentum=False)
+
+
+@requires_torch
+def test_every_torch_scheduler_is_here():
+    assert set(torch.optim.lr_scheduler.__all__) <= set(lr_scheduler.__all__)

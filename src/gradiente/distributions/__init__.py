@@ -1,3 +1,17 @@
-"""Probability distributions, as ``torch.distributions``."""
+"""Probability distributions, as ``torch.distributions``.
 
-__all__ = []
+>>> import gradiente as gr
+>>> d = gr.distributions.Normal(gr.tensor(0.0), gr.tensor(1.0))
+>>> d.log_prob(gr.tensor(0.0)).item()  # -log √(2π)
+-0.9189385...
+"""
+
+from . import constraints
+from .continuous import Exponential, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .distribution import Distribution, broadcast_all
+from .kl import kl_divergence, register_kl
+
+__all__ = ["constraints", "Distribution", "broadcast_all", "Normal", "Uniform", "Exponential",
+           "Laplace", "Bernoulli", "Categorical", "OneHotCategorical", "kl_divergence",
+           "register_kl"]

@@ -897,6 +897,27 @@ def _take(fn, arguments, levels):
     return wrap(gather(flat, len(levels), positions).reshape(batch + tuple(index.shape)), levels)
 
 
+def _quantile(fn, arguments, levels):
+    """quantile / nanquantile along dim of each example (its flattened elements for None); the
+    dim of a 1-D q, leading in the result, goes behind the batch dims."""
+    x, dim, keepdim, q = arguments["input"], arguments["dim"], arguments["keepdim"], \
+        arguments["q"]
+    if q.__class__ is BatchedTensor:
+        return NotImplemented
+    nb, batch = len(levels), _batch_sizes(levels)
+    value = physical(materialize(x, levels))
+    flat = dim is None or x.ndim == 0
+    if not flat:
+        dim = nb + _check_dim(fn.__name__, dim, x.ndim)
+    out = fn(value.reshape(batch + (-1,)) if flat else value, q, nb if flat else dim,
+             keepdim and not flat, interpolation=arguments["interpolation"])
+    if isinstance(q, Tensor) and q.ndim == 1:
+        out = out.movedim(0, nb)
+    if flat and keepdim:
+        out = out.reshape(tuple(out.shape) + (1,) * x.ndim)
+    return wrap(out, levels)
+
+
 def _pooling(nd):
     """Pooling that picks values (max_pool): the batch dims join the pooling's own batch dim N
     (or become it, for examples without one)."""
@@ -928,6 +949,12 @@ def _register_functions():
         reduce.max: _along_dim("input", when=lambda a: a["dim"] is not None),
         reduce.min: _along_dim("input", when=lambda a: a["dim"] is not None),
         reduce.median: _along_dim("input", when=lambda a: a["dim"] is not None),
+        reduce.nanmedian: _along_dim("input", when=lambda a: a["dim"] is not None),
+        reduce.mode: _along_dim("input"),
+        reduce.cummax: _along_dim("input"),
+        reduce.cummin: _along_dim("input"),
+        reduce.quantile: _quantile,
+        reduce.nanquantile: _quantile,
         indexing.sort: _along_dim("input"),
         indexing.argsort: _along_dim("input"),
         indexing.topk: _along_dim("input", default=-1),
@@ -959,7 +986,7 @@ def _register():
         indexing.IndexPut: _index_put,
     }
     dim_at = {1: ("Sum", "Mean", "Prod", "Amax", "Amin", "Var", "Logsumexp", "Cumsum",
-                  "Cumprod"),
+                  "Cumprod", "Logcumsumexp"),
               2: ("Norm",)}
     for position, names in dim_at.items():
         for name in names:
@@ -995,6 +1022,10 @@ def _register():
         linalg.Einsum: _einsum,
         linalg.Diagonal: _single(_diagonal),
         linalg.DiagEmbed: _single(_diag_embed),
+        # factorizations treat leading dims as a batch; solve's A and B broadcast their batches
+        **{cls: _leading(0) for cls in (linalg.Inv, linalg.Slogdet, linalg.Cholesky,
+                                        linalg.Eigh, linalg.Svd, linalg.Qr, linalg.Pinv)},
+        linalg.Solve: _elementwise,
         movement.Repeat: _single(_repeat),
         movement.Flip: _single(_flip),
         movement.Roll: _single(_roll),

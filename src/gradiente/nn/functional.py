@@ -11,6 +11,8 @@ import warnings
 import numpy as np
 
 from ..ops import _inplace
+from .. import dtypes
+from ..creation import zeros_like
 from ..ops import elementwise as _ew
 from ..ops import movement as _movement
 from ..ops import nn as _nn
@@ -42,7 +44,9 @@ __all__ = [
     "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "kl_div", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
     "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d", "adaptive_avg_pool2d",
-    "unfold", "fold", "interpolate",
+    "unfold", "fold", "interpolate", "scaled_dot_product_attention",
+    "multi_head_attention_forward", "group_norm", "cosine_similarity", "pairwise_distance",
+    "pixel_shuffle", "pixel_unshuffle", "gumbel_softmax",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -148,6 +152,67 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / _ew.clamp(norm, eps)
 
 
+def _norm_clamped_in_value(x, dim, eps):
+    """‖x‖₂ along ``dim`` raised to at least eps in value only: PyTorch clamps it in place
+    under no_grad, so the gradient is that of the unclamped norm."""
+    norm = x.norm(2, dim, keepdim=True)
+    return norm + (_ew.clamp(norm, eps) - norm).detach()
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Σ (x1 / max(‖x1‖, eps)) (x2 / max(‖x2‖, eps)) along ``dim``, inputs broadcast."""
+    try:
+        shape = np.broadcast_shapes(tuple(x1.shape), tuple(x2.shape))
+    except ValueError:
+        raise RuntimeError(f"cosine_similarity: shapes {tuple(x1.shape)} and "
+                           f"{tuple(x2.shape)} cannot be broadcast together") from None
+    x1, x2 = x1.expand(shape), x2.expand(shape)
+    return ((x1 / _norm_clamped_in_value(x1, dim, eps))
+            * (x2 / _norm_clamped_in_value(x2, dim, eps))).sum(dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """‖x1 - x2 + eps‖_p over the last dim (of the broadcast shape)."""
+    return (x1 - x2 + eps).norm(p, max(x1.ndim, x2.ndim) - 1, keepdim)
+
+
+def _check_pixel_shuffle(op, input, factor, name):
+    if factor <= 0:
+        raise RuntimeError(f"{op}: {name} must be greater than 0, but got {factor}")
+    if input.ndim < 3:
+        raise RuntimeError(f"{op}: expected an input of at least 3 dims (*, C, H, W), got shape "
+                           f"{tuple(input.shape)}")
+
+
+def pixel_shuffle(input, upscale_factor):
+    """(*, C·r², H, W) to (*, C, H·r, W·r): each channel block of r² becomes an r×r patch."""
+    r = upscale_factor
+    _check_pixel_shuffle("pixel_shuffle", input, r, "upscale_factor")
+    *batch, channels, height, width = input.shape
+    if channels % (r * r):
+        raise RuntimeError(f"pixel_shuffle: expected the channels (dim -3) of input shape "
+                           f"{tuple(input.shape)} to be divisible by upscale_factor² = {r * r}")
+    n = len(batch)
+    x = input.reshape(*batch, channels // (r * r), r, r, height, width)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*batch, channels // (r * r), height * r, width * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H·r, W·r) to (*, C·r², H, W), the inverse of ``pixel_shuffle``."""
+    r = downscale_factor
+    _check_pixel_shuffle("pixel_unshuffle", input, r, "downscale_factor")
+    *batch, channels, height, width = input.shape
+    if height % r or width % r:
+        raise RuntimeError(f"pixel_unshuffle: expected the height and width (dims -2, -1) of "
+                           f"input shape {tuple(input.shape)} to be divisible by "
+                           f"downscale_factor={r}")
+    n = len(batch)
+    x = input.reshape(*batch, channels, height // r, r, width // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*batch, channels * r * r, height // r, width // r)
+
+
 def pad(input, pad, mode="constant", value=None):
     """Pad the last dims: ``pad`` = (left, right, top, bottom, ...), PyTorch's order."""
     return _movement.pad(input, pad, mode=mode, value=value)
@@ -219,6 +284,255 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if weight is not None:
         out = out * weight.reshape(shape)
     return out if bias is None else out + bias.reshape(shape)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise each of ``num_groups`` groups of channels (dim 1) of each example over its
+    channels and spatial positions, then scale and shift per channel."""
+    shape = tuple(input.shape)
+    if len(shape) < 2 or shape[1] % num_groups != 0:
+        raise RuntimeError(f"group_norm: expected an input (N, C, ...) whose number of channels "
+                           f"is divisible by num_groups={num_groups}, got shape {shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (shape[1],):
+            raise RuntimeError(f"group_norm: {name} should have {shape[1]} elements (the "
+                               f"input's channels), got shape {tuple(t.shape)}")
+    groups = input.reshape(shape[0], num_groups, -1)
+    # a layer norm over each group's values is exactly the group norm, with its stable rules
+    out = _nn.layer_norm(groups, (groups.shape[-1],), None, None, eps).reshape(shape)
+    affine_shape = (1, -1) + (1,) * (len(shape) - 2)
+    if weight is not None:
+        out = out * weight.reshape(affine_shape)
+    return out if bias is None else out + bias.reshape(affine_shape)
+
+
+# ----- attention ------------------------------------------------------------------------------
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(q kᵀ · scale + mask) v over the last two dims, batch dims broadcast.
+
+    ``attn_mask`` is bool (True = the key takes part) or float (added to the scores);
+    ``is_causal`` lets query i see keys 0..i. A query row with every key masked gives 0, as
+    PyTorch's safe softmax does; ``scale`` defaults to 1/√E.
+    """
+    op = "scaled_dot_product_attention"
+    shapes = f"query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}"
+    if min(query.ndim, key.ndim, value.ndim) < 2:
+        raise RuntimeError(f"{op}: expected query, key and value of at least 2 dims, got "
+                           f"{shapes}")
+    if key.shape[-1] != query.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise RuntimeError(f"{op}: query and key need the same embedding size (last dim) and "
+                           f"key and value the same sequence length (dim -2), got {shapes}")
+    if not query.dtype == key.dtype == value.dtype:
+        raise RuntimeError(f"{op}: expected query, key and value of the same dtype, got "
+                           f"{query.dtype}, {key.dtype} and {value.dtype}")
+    if is_causal and attn_mask is not None:
+        raise RuntimeError(f"{op}: attn_mask and is_causal=True cannot be given together")
+    if attn_mask is not None and attn_mask.dtype != dtypes.bool \
+            and not attn_mask.is_floating_point():
+        raise RuntimeError(f"{op}: expected a bool or float attn_mask, got {attn_mask.dtype}")
+    if enable_gqa:
+        key, value = _repeat_kv_heads(op, query, key), _repeat_kv_heads(op, query, value)
+    length, source = query.shape[-2], key.shape[-2]
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    scores = (query @ key.mT) * scale
+    if is_causal:
+        attn_mask = Tensor._make(np.tril(np.ones((length, source), dtype=bool)))
+    if attn_mask is not None:
+        if not _broadcasts_to(tuple(attn_mask.shape), tuple(scores.shape)):
+            raise RuntimeError(f"{op}: attn_mask of shape {tuple(attn_mask.shape)} does not "
+                               f"broadcast to the attention scores' shape {tuple(scores.shape)} "
+                               f"({shapes})")
+        if attn_mask.dtype == dtypes.bool:
+            scores = scores.masked_fill(attn_mask.logical_not(), -math.inf)
+        else:
+            scores = scores + attn_mask
+    # softmax over only -inf is NaN: such rows are 0, with 0 gradient (no value is read in
+    # Python, so vmap batches this too)
+    no_keys = scores.detach().amax(-1, keepdim=True) == -math.inf
+    weights = _ew.where(no_keys, 0.0, _nn.softmax(_ew.where(no_keys, 0.0, scores), -1))
+    return dropout(weights, dropout_p) @ value
+
+
+def _broadcasts_to(shape, target):
+    return len(shape) <= len(target) and all(
+        n in (1, m) for n, m in zip(shape[::-1], target[::-1]))
+
+
+def _repeat_kv_heads(op, query, kv):
+    """Grouped-query attention: each of kv's heads (dim -3) serves query's heads / kv's."""
+    heads, kv_heads = query.shape[-3], kv.shape[-3]
+    if heads % kv_heads:
+        raise RuntimeError(f"{op}: with enable_gqa the query's heads ({heads}, dim -3 of "
+                           f"{tuple(query.shape)}) must be a multiple of the key's and "
+                           f"value's heads, got {tuple(kv.shape)}")
+    shape = tuple(kv.shape)
+    grouped = kv.unsqueeze(-3).expand(shape[:-2] + (heads // kv_heads,) + shape[-2:])
+    return grouped.reshape(shape[:-3] + (heads,) + shape[-2:])
+
+
+def _canonical_mask(mask, mask_name, other, other_name, target_dtype):
+    """A bool mask (True = masked out) as a float mask of 0 and -inf; float masks as given."""
+    if mask is None:
+        return None
+    if mask.dtype != dtypes.bool and not mask.is_floating_point():
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported, got "
+                             f"{mask.dtype}")
+    if other is not None and other.dtype != mask.dtype:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. Use "
+                      f"same type for both instead.", stacklevel=3)
+    if mask.is_floating_point():
+        return mask
+    return Tensor._make(np.where(mask.array, -np.inf, 0.0).astype(
+        dtypes.to_numpy_dtype(target_dtype)))
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    """Whether the input is batched (3-D query); errors name the shapes."""
+    op = "multi_head_attention_forward"
+    batched = query.ndim == 3
+    if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+        raise AssertionError(f"{op}: expected query, key and value all 3-D (batched) or all "
+                             f"2-D (unbatched), got shapes {tuple(query.shape)}, "
+                             f"{tuple(key.shape)} and {tuple(value.shape)}")
+    if key_padding_mask is not None and key_padding_mask.ndim != query.ndim - 1:
+        raise AssertionError(f"{op}: for a {query.ndim}-D query, expected key_padding_mask to "
+                             f"be None or {query.ndim - 1}-D, got shape "
+                             f"{tuple(key_padding_mask.shape)}")
+    if attn_mask is not None and attn_mask.ndim not in (2, 3):
+        raise AssertionError(f"{op}: expected attn_mask to be None, 2-D or 3-D, got shape "
+                             f"{tuple(attn_mask.shape)}")
+    if not batched and attn_mask is not None and attn_mask.ndim == 3:
+        expected = (num_heads, query.shape[0], key.shape[0])
+        if tuple(attn_mask.shape) != expected:
+            raise AssertionError(f"{op}: expected the 3-D attn_mask of an unbatched input to "
+                                 f"have shape {expected}, got {tuple(attn_mask.shape)}")
+    return batched
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
+                                 in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
+                                 dropout_p, out_proj_weight, out_proj_bias, training=True,
+                                 key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None,
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
+    """Multi-head attention of (L, N, E) queries over (S, N, E) keys and values (or (L, E) and
+    (S, E) unbatched): returns (output, weights); weights None unless ``need_weights``.
+
+    Masks are True (or -inf) where a query may not attend; ``attn_mask`` is (L, S) or
+    (N·num_heads, L, S), ``key_padding_mask`` (N, S). ``is_causal`` is a hint that
+    ``attn_mask`` is causal, as in PyTorch.
+    """
+    op = "multi_head_attention_forward"
+    batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    if not batched:
+        query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask", attn_mask,
+                                       "attn_mask", query.dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None  # scaled_dot_product_attention's is_causal replaces the mask
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype)
+        is_causal = is_causal and key_padding_mask is None
+    head_dim = embed_dim // num_heads
+    if embed_dim != embed_dim_to_check or head_dim * num_heads != embed_dim:
+        raise AssertionError(f"{op}: expected an embedding dim of {embed_dim_to_check} "
+                             f"divisible by num_heads={num_heads}, got query shape "
+                             f"{tuple(query.shape)}")
+    if key.shape[:2] != value.shape[:2] or (not use_separate_proj_weight
+                                           and key.shape != value.shape):
+        raise AssertionError(f"{op}: key shape {tuple(key.shape)} does not match value shape "
+                             f"{tuple(value.shape)}")
+    if use_separate_proj_weight:
+        w_q, w_k, w_v = q_proj_weight, k_proj_weight, v_proj_weight
+    else:
+        w_q, w_k, w_v = in_proj_weight.chunk(3)
+    b_q, b_k, b_v = (None,) * 3 if in_proj_bias is None else in_proj_bias.chunk(3)
+    q, k, v = linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+    src_len = key.shape[0]
+    if attn_mask is not None:
+        expected = (tgt_len, src_len) if attn_mask.ndim == 2 else \
+            (bsz * num_heads, tgt_len, src_len)
+        if tuple(attn_mask.shape) != expected:
+            raise RuntimeError(f"{op}: the shape of the {attn_mask.ndim}D attn_mask is "
+                               f"{tuple(attn_mask.shape)}, but should be {expected} (query "
+                               f"{tuple(query.shape)}, key {tuple(key.shape)}, "
+                               f"num_heads={num_heads})")
+        if attn_mask.ndim == 2:
+            attn_mask = attn_mask.unsqueeze(0)
+    if bias_k is not None and bias_v is not None:
+        if static_k is not None or static_v is not None:
+            raise AssertionError(f"{op}: bias cannot be added to a static key or value")
+        k = _movement.cat([k, bias_k.expand(1, bsz, embed_dim)])
+        v = _movement.cat([v, bias_v.expand(1, bsz, embed_dim)])
+        attn_mask, key_padding_mask = _pad_masks(attn_mask, key_padding_mask)
+    elif (bias_k is None) != (bias_v is None):
+        raise AssertionError(f"{op}: bias_k and bias_v must be given together")
+    q = q.reshape(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = _heads(op, "static_k", k, static_k, bsz * num_heads, head_dim)
+    v = _heads(op, "static_v", v, static_v, bsz * num_heads, head_dim)
+    if add_zero_attn:
+        zeros = np.zeros((bsz * num_heads, 1, head_dim), dtype=k.array.dtype)
+        k = _movement.cat([k, Tensor._make(zeros)], dim=1)
+        v = _movement.cat([v, Tensor._make(zeros.copy())], dim=1)
+        attn_mask, key_padding_mask = _pad_masks(attn_mask, key_padding_mask)
+    src_len = k.shape[1]
+    if key_padding_mask is not None:
+        if tuple(key_padding_mask.shape) != (bsz, src_len):
+            raise AssertionError(f"{op}: expected key_padding_mask of shape {(bsz, src_len)} "
+                                 f"(batch, source length), got {tuple(key_padding_mask.shape)}")
+        key_padding_mask = key_padding_mask.reshape(bsz, 1, 1, src_len).expand(
+            -1, num_heads, -1, -1).reshape(bsz * num_heads, 1, src_len)
+        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+    if not training:
+        dropout_p = 0.0
+    if need_weights:
+        scores = (q * math.sqrt(1.0 / head_dim)) @ k.mT
+        weights = _nn.softmax(scores if attn_mask is None else attn_mask + scores, -1)
+        if dropout_p > 0.0:
+            weights = dropout(weights, dropout_p)
+        out = (weights @ v).transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+        weights = weights.reshape(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            weights = weights.mean(1)
+    else:
+        if attn_mask is not None:
+            attn_mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else \
+                attn_mask.reshape(bsz, num_heads, -1, src_len)
+        q, k, v = (t.reshape(bsz, num_heads, -1, head_dim) for t in (q, k, v))
+        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+        out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
+        weights = None
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    if not batched:
+        out = out.squeeze(1)
+        weights = None if weights is None else weights.squeeze(0)
+    return out, weights
+
+
+def _pad_masks(attn_mask, key_padding_mask):
+    """One more key (bias_k or the zero key), never masked."""
+    return tuple(None if m is None else pad(m, (0, 1)) for m in (attn_mask, key_padding_mask))
+
+
+def _heads(op, name, x, static, batch_heads, head_dim):
+    """(S, N, E) keys or values as (N·heads, S, head_dim), or the given static ones."""
+    if static is None:
+        return x.reshape(x.shape[0], batch_heads, head_dim).transpose(0, 1)
+    if static.ndim != 3 or static.shape[0] != batch_heads or static.shape[2] != head_dim:
+        raise AssertionError(f"{op}: expected {name} of shape ({batch_heads}, S, {head_dim}), "
+                             f"got {tuple(static.shape)}")
+    return static
 
 
 # ----- activations ----------------------------------------------------------------------------
@@ -304,6 +618,19 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dim is None:
         dim = _softmax_dim("log_softmax", input.ndim, _stacklevel)
     return _nn.log_softmax(input, dim, dtype=dtype)
+
+
+def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g) / tau) with Gumbel(0, 1) noise g; ``hard`` gives the one-hot of
+    the largest value in the forward pass and the soft sample's gradient (straight-through)."""
+    # -log(E) with E ~ Exp(1) = -log(1 - U): drawn from uniforms, which vmap batches
+    exponentials = -np.log1p(-rng_of(None).random(tuple(logits.shape)))
+    gumbels = -np.log(exponentials).astype(dtypes.to_numpy_dtype(logits.dtype))
+    y_soft = _nn.softmax((logits + drawn(Tensor._make(gumbels))) / tau, dim)
+    if not hard:
+        return y_soft
+    y_hard = zeros_like(y_soft).scatter(dim, y_soft.argmax(dim, keepdim=True), value=1.0)
+    return y_hard - y_soft.detach() + y_soft
 
 
 # ----- losses ---------------------------------------------------------------------------------

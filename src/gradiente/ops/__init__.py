@@ -29,7 +29,8 @@ _NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY",
                 "allclose", "isclose", "equal", "cat", "concat", "concatenate", "stack",
                 "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d", "atleast_3d",
                 "einsum", "var_mean", "std_mean", "meshgrid", "cdist", "cartesian_prod",
-                "block_diag", "searchsorted", "bucketize", "isin"}
+                "block_diag", "searchsorted", "bucketize", "isin", "polygamma", "column_stack",
+                "row_stack"}
 
 
 def _public_functions():
@@ -194,6 +195,7 @@ _CONVENIENCES = {
     "get_device": lambda self: -1,
     "bernoulli": lambda self, *, generator=None: creation.bernoulli(self, generator=generator),
     "multinomial": creation.multinomial,
+    "polygamma": lambda self, n: elementwise.polygamma(n, self),
 }
 
 

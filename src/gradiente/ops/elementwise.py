@@ -25,7 +25,7 @@ __all__ = [
     "hardtanh", "leaky_relu", "elu", "celu", "selu", "softplus", "gelu", "silu", "relu6",
     "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid", "tanhshrink", "nan_to_num",
     "hypot", "logaddexp", "logaddexp2", "xlogy", "clamp_min", "clamp_max", "heaviside",
-    "searchsorted", "bucketize", "isin",
+    "searchsorted", "bucketize", "isin", "polygamma", "mvlgamma",
 ]
 
 
@@ -730,6 +730,106 @@ def _erfc_array(a):
     return out
 
 
+def _lgamma_scalar(v):
+    try:
+        return math.lgamma(v)
+    except (ValueError, OverflowError):  # the poles 0, -1, -2, ... and huge arguments
+        return math.inf
+
+
+_LGAMMA = np.frompyfunc(_lgamma_scalar, 1, 1)
+
+
+def _lgamma_array(a):
+    """log|Γ(x)|, each element by Python's math.lgamma (correctly rounded, no SciPy)."""
+    return np.asarray(_LGAMMA(np.asarray(a, dtype=np.float64)), dtype=np.float64)
+
+
+# B₂ⱼ for the asymptotic series of ψ and of the Hurwitz zeta function
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42, -1 / 30, 5 / 66, -691 / 2730, 7 / 6, -3617 / 510,
+              43867 / 798, -174611 / 330)
+
+
+def _cot_derivative(n, x):
+    """dⁿ/dxⁿ cot(πx): cot' = −π(1 + cot²) applied n times to a polynomial in cot(πx)
+    (of π(x − round(x)), an exact reduction: cot has period 1)."""
+    poly = np.polynomial.polynomial
+    coefficients = np.array([0.0, 1.0])
+    for _ in range(n):
+        coefficients = -np.pi * poly.polymul(poly.polyder(coefficients), [1.0, 0.0, 1.0])
+    with np.errstate(divide="ignore", invalid="ignore"):  # at the poles, replaced later
+        return poly.polyval(1 / np.tan(np.pi * (x - np.round(x))), coefficients)
+
+
+def _polygamma_array(n, a):
+    """ψ⁽ⁿ⁾(x): reflected below 1/2, shifted up by ψ⁽ⁿ⁾(x) = ψ⁽ⁿ⁾(x + 1) − (−1)ⁿ n!/xⁿ⁺¹,
+    then the asymptotic series (of ln for n = 0, of the Hurwitz zeta ζ(n + 1, z) above)."""
+    x = np.asarray(a, dtype=np.float64)
+    reflect = x < 0.5
+    z = np.where(reflect, 1 - x, x)
+    s, factorial, threshold = n + 1, math.factorial(n), 20.0 + n
+    shifted = np.zeros_like(z)
+    while np.any(low := z < threshold):
+        shifted += np.where(low, z ** -s, 0.0)
+        z = np.where(low, z + 1, z)
+    if n == 0:
+        series = np.log(z) - 0.5 / z - sum(b / (2 * j) * z ** (-2 * j)
+                                             for j, b in enumerate(_BERNOULLI, 1))
+        value = series - shifted
+    else:
+        zeta = z ** (1 - s) / (s - 1) + 0.5 * z ** -s
+        rising, term_factorial = s, 2
+        for j, b in enumerate(_BERNOULLI, 1):  # B₂ⱼ/(2j)! (s)₂ⱼ₋₁ z^(−s−2j+1)
+            zeta = zeta + b / term_factorial * rising * z ** (-s - 2 * j + 1)
+            rising *= (s + 2 * j - 1) * (s + 2 * j)
+            term_factorial *= (2 * j + 1) * (2 * j + 2)
+        value = (-1) ** (n + 1) * factorial * (zeta + shifted)
+    if np.any(reflect):  # ψ⁽ⁿ⁾(x) = (−1)ⁿ⁺¹ (π dⁿ/dxⁿ cot(πx) (−1)ⁿ − ψ⁽ⁿ⁾(1 − x))
+        reflected = (-1) ** (n + 1) * ((-1) ** n * np.pi * _cot_derivative(n, x) - value)
+        value = np.where(reflect, reflected, value)
+    poles = (x <= 0) & (x == np.floor(x))
+    if np.any(poles):  # the limit from the right at 0 (as PyTorch); at −1, −2, ... the two-sided
+        at_zero, at_negative = (np.inf, np.inf) if n % 2 else (-np.inf, np.nan)  # limit or NaN
+        value = np.where(poles, np.where(x == 0, at_zero, at_negative), value)
+    return value
+
+
+_ERFINV_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+def _erfinv_array(a):
+    """Giles' single-precision approximation, then Newton steps on erf (on log erfc in the
+    tails, where erf(x) − y would be all rounding and erfc too curved)."""
+    y = np.asarray(a, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = -np.log((1 - y) * (1 + y))
+        central = w < 5
+        t = np.where(central, w - 2.5, np.sqrt(w) - 3)
+        p = np.zeros_like(y)
+        for c, d in zip(_ERFINV_CENTRAL, _ERFINV_TAIL):
+            p = np.where(central, c, d) + p * t
+        x = np.abs(p * y)
+        size, tail = np.abs(y), np.abs(y) > 0.5
+        for _ in range(4):  # Newton on erf(x) = |y|, or on log erfc(x) = log(1 − |y|) in the tail
+            x = np.where(np.isfinite(x), x, 0.0)
+            scale = (_SQRT_PI / 2) * np.exp(x * x)
+            erfc = _erfc_array(x)
+            x = np.where(tail, x + np.log(erfc / (1 - size)) * erfc * scale,
+                         x - (_erf_array(x) - size) * scale)
+        x = np.copysign(x, y)
+        return np.where(size == 1, np.copysign(np.inf, y), np.where(size > 1, np.nan, x))
+
+
+def _sinc_derivative(x, y):
+    """(cos(πx) − sinc(x)) / x, and 0 at x = 0 (with a safe x there, so no NaN reaches the
+    second derivative through the branch not taken)."""
+    safe = np.where(x == 0, 1.0, x)
+    return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - y) / safe)
+
+
 _SQRT_PI = math.sqrt(math.pi)
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -765,6 +865,13 @@ UNARY = {
             lambda x, y: (2 / _SQRT_PI) * np.exp(-x * x)),
     "erfc": (lambda a: _erfc_array(a).astype(a.dtype),
              lambda x, y: (-2 / _SQRT_PI) * np.exp(-x * x)),
+    "lgamma": (lambda a: _lgamma_array(a).astype(a.dtype),
+               lambda x, y: Digamma.map(x)),  # noqa: F821 - the class made from the next row
+    "digamma": (lambda a: _polygamma_array(0, a).astype(a.dtype),
+                lambda x, y: Polygamma.map(x, 1)),
+    "erfinv": (lambda a: _erfinv_array(a).astype(a.dtype),
+               lambda x, y: (_SQRT_PI / 2) * np.exp(y * y)),
+    "sinc": (np.sinc, lambda x, y: _sinc_derivative(x, y)),
     # relu' = 1 where y != 0 (x > 0, or NaN as PyTorch), else 0: relu'(0) = 0, as the lectures
     # take it (a subgradient choice). A bool mask: g * mask is one pass, with no converted copy
     "relu": (lambda a: np.maximum(a, 0), lambda x, y: y != 0),
@@ -812,6 +919,48 @@ arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821
 absolute, fix, sgn = abs, trunc, sign  # noqa: F821
 __all__ += ["arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh", "absolute", "fix",
             "sgn"]
+
+
+class Polygamma(Function):
+    numpy_rules = True
+
+    @staticmethod
+    def forward(ctx, x, n):
+        """out = ψ⁽ⁿ⁾(x), the n-th derivative of digamma"""
+        if not isinstance(n, (int, np.integer)) or n < 0:
+            raise RuntimeError(f"polygamma: n must be a non-negative integer, got {n!r}")
+        ctx.save_for_backward(x)
+        ctx.n = int(n)
+        a = _floating(x.array)
+        return _polygamma_array(ctx.n, a).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * ψ⁽ⁿ⁺¹⁾(x)"""
+        (x,) = ctx.saved_tensors
+        return g * Polygamma.map(x, ctx.n + 1), None
+
+    @staticmethod
+    def jvp(ctx, dx, dn):
+        (x,) = ctx.saved_tensors
+        return dx * Polygamma.map(x, ctx.n + 1)
+
+
+def polygamma(n, input):
+    return Polygamma.apply(input, n)
+
+
+def mvlgamma(input, p):
+    """log of the multivariate gamma function: p(p−1)/4 · log π + Σⱼ₌₀ᵖ⁻¹ lgamma(x − j/2)."""
+    if not isinstance(p, (int, np.integer)) or p < 1:
+        raise RuntimeError(f"mvlgamma: p has to be greater than or equal to 1, got {p!r}")
+    if np.any(as_operand(input) <= (p - 1) / 2):
+        raise RuntimeError(f"mvlgamma: all elements must be greater than (p-1)/2 = "
+                           f"{(p - 1) / 2}")
+    total = lgamma(input)  # noqa: F821 - made from UNARY
+    for j in range(1, p):
+        total = total + lgamma(input - j / 2)  # noqa: F821
+    return total + p * (p - 1) / 4 * math.log(math.pi)
 
 
 class Neg(Function):

@@ -6,15 +6,19 @@ import builtins
 import functools
 import math
 import string
+from collections import namedtuple
 
 import numpy as np
 
 from ..autograd.function import Function
 from ..tensor import Tensor, _check_dim
-from .elementwise import product_rule
+from .elementwise import product_rule, where
+from .movement import cat, movedim
+from .reduce import norm as _norm
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "einsum",
-           "diagonal", "diag_embed", "diag", "trace"]
+           "diagonal", "diag_embed", "diag", "trace", "inverse", "det", "logdet", "slogdet",
+           "kron", "cross", "cdist", "matrix_power", "pinverse"]
 
 
 def _same_dtype(op, *tensors):
@@ -409,3 +413,656 @@ def trace(input):
     """Sum of the main diagonal of a matrix."""
     _require_ndim("trace", "input", input, 2)
     return Diagonal.apply(input, 0, 0, 1).sum()
+
+
+# ----- torch.linalg: inverses, determinants, solves, factorizations -------------------------
+# A factorization with several results (eigh, svd, qr, slogdet) is one Function whose output
+# packs them along a dim; the public function slices it, so each result has its gradient.
+
+class LinAlgError(RuntimeError):
+    """A matrix that an inversion or factorization cannot handle (singular, not positive
+    definite), as ``torch.linalg.LinAlgError``."""
+
+
+slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
+eigh_result = namedtuple("eigh", ["eigenvalues", "eigenvectors"])
+svd_result = namedtuple("svd", ["U", "S", "Vh"])
+qr_result = namedtuple("qr", ["Q", "R"])
+lstsq_result = namedtuple("lstsq", ["solution", "residuals", "rank", "singular_values"])
+
+
+def _matrices(op, A, square=True):
+    """The array of ``A``, checked: floating point, at least 2 dims, square when ``square``."""
+    a = A.array
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {A.dtype}")
+    if a.ndim < 2:
+        raise RuntimeError(f"{op}: The input tensor A must have at least 2 dimensions, got "
+                           f"shape {tuple(a.shape)}")
+    if square and a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"{op}: A must be batches of square matrices, but they are "
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+    return a
+
+
+def _lapack(op, fn, a, *args, problem="singular"):
+    try:
+        return fn(a, *args)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(f"{op}: the input of shape {tuple(a.shape)} is {problem}") from None
+
+
+def _value(t):
+    return t.array if isinstance(t, Tensor) else t
+
+
+def _diag(v, like):
+    """The diagonal matrices of the vectors v (..., n)."""
+    return v[..., None, :] * _identity(v.shape[-1], like)
+
+
+def _scaled(X, F):
+    """X ∘ F, and 0 where X is 0: F is infinite at repeated (or zero) values, where a loss that
+    ignores the vectors (eigvalsh, svdvals) keeps the finite gradient PyTorch gives it."""
+    return np.where(X == 0, X, X * F)
+
+
+def _gap_inverse(w, like):
+    """F_ij = 1 / (w_j - w_i) off the diagonal, 0 on it (the w must be distinct)."""
+    eye = _identity(w.shape[-1], like)
+    return (1 - eye) / (w[..., None, :] - w[..., :, None] + eye)
+
+
+class Inv(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, A):
+        """out = A⁻¹"""
+        return _lapack("linalg.inv", np.linalg.inv, _matrices("linalg.inv", A))
+
+    @staticmethod
+    def backward(ctx, g):
+        """dA = -outᵀ g outᵀ"""
+        out = ctx.output
+        return -(out.mT @ g @ out.mT)
+
+    @staticmethod
+    def jvp(ctx, dA):
+        out = ctx.output
+        return -(out @ dA @ out)
+
+
+class Slogdet(Function):
+    numpy_rules = True
+
+    @staticmethod
+    def forward(ctx, A):
+        """out[..., 0] = sign det A (a constant), out[..., 1] = log |det A|"""
+        ctx.save_for_backward(A)
+        sign, logabsdet = np.linalg.slogdet(_matrices("linalg.slogdet", A))
+        return np.stack([sign, logabsdet], axis=-1)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dA = g[..., 1] A⁻ᵀ (A must be invertible)"""
+        (A,) = ctx.saved_tensors
+        g = g[..., 1]
+        return g.reshape(g.shape + (1, 1)) * Inv.map(A).mT
+
+    @staticmethod
+    def jvp(ctx, dA):
+        (A,) = ctx.saved_tensors
+        d_logabsdet = (Inv.apply(A).mT * dA).sum((-2, -1))
+        return d_logabsdet.unsqueeze(-1) * np.array([0, 1], dtype=A.array.dtype)
+
+
+class Solve(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, A, B):
+        """out = A⁻¹ B for matrices B (..., n, k); the batch dims broadcast"""
+        ctx.save_for_backward(A)
+        a, b = _matrices("linalg.solve", A), _value(B)
+        if b.ndim < 2 or b.shape[-2] != a.shape[-1]:
+            rhs = "x".join(map(str, b.shape[-2:]))
+            raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
+                               f"AX = B ({a.shape[-2]}x{a.shape[-1]} and {rhs})")
+        try:
+            np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+        except ValueError:
+            raise RuntimeError(f"linalg.solve: the batch dims of A {tuple(a.shape)} and B "
+                               f"{tuple(b.shape)} cannot be broadcast") from None
+        return _lapack("linalg.solve", np.linalg.solve, a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dB = A⁻ᵀ g; dA = -dB outᵀ"""
+        (A,) = ctx.saved_tensors
+        gB = Solve.map(A.mT, g)
+        return -(gB @ ctx.output.mT), gB
+
+    @staticmethod
+    def jvp(ctx, dA, dB):
+        (A,) = ctx.saved_tensors
+        return Solve.apply(A, dB - dA @ ctx.output)
+
+
+class Cholesky(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, A):
+        """out = L, lower triangular with L Lᵀ = A (A's lower triangle is read)"""
+        return _lapack("linalg.cholesky", np.linalg.cholesky, _matrices("linalg.cholesky", A),
+                       problem="not positive-definite")
+
+    @staticmethod
+    def backward(ctx, g):
+        """dA = L⁻ᵀ (P + tril(P, -1)ᵀ) L⁻¹ / 2 with P = tril(Lᵀ g) (symmetric, Murray 2016)"""
+        L = ctx.output
+        P = np.tril(L.mT @ g)
+        L_inv = Inv.map(L)
+        return L_inv.mT @ ((P + np.tril(P, -1).mT) * 0.5) @ L_inv
+
+    @staticmethod
+    def jvp(ctx, dA):
+        """dL = L Φ(L⁻¹ dA L⁻ᵀ), Φ = the lower triangle with its diagonal halved"""
+        L = ctx.output
+        L_inv = Inv.apply(L)
+        X = L_inv @ dA @ L_inv.mT
+        return L @ ((np.tril(X) + np.tril(X, -1)) * 0.5)
+
+
+class Eigh(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, A, UPLO):
+        """out[..., 0, :] = eigenvalues w (ascending), out[..., 1:, :] = eigenvectors V"""
+        w, V = _lapack("linalg.eigh", np.linalg.eigh, _matrices("linalg.eigh", A), UPLO,
+                       problem="too ill-conditioned (the algorithm did not converge)")
+        return np.concatenate([w[..., None, :], V], axis=-2)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dA = V (diag(g_w) + F ∘ (Vᵀ g_V - g_Vᵀ V) / 2) Vᵀ, F_ij = 1 / (w_j - w_i)"""
+        out = ctx.output
+        w, V = out[..., 0, :], out[..., 1:, :]
+        VtgV = V.mT @ g[..., 1:, :]
+        inner = _scaled((VtgV - VtgV.mT) * 0.5, _gap_inverse(w, V)) + _diag(g[..., 0, :], V)
+        return V @ inner @ V.mT, None
+
+    @staticmethod
+    def jvp(ctx, dA, _):
+        """dw = diag(P), dV = V (F ∘ P) with P = Vᵀ dA V"""
+        out = ctx.output
+        w, V = out[..., 0, :], out[..., 1:, :]
+        P = V.mT @ dA @ V
+        dV = V @ (P * _gap_inverse(w, V))
+        return cat([diagonal(P, 0, -2, -1).unsqueeze(-2), dV], -2)
+
+
+class Svd(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, A):
+        """out = U (m, k), then S as a row, then V = Vhᵀ (n, k), along dim -2; k = min(m, n)"""
+        a = _matrices("linalg.svd", A, square=False)
+        U, S, Vh = _lapack("linalg.svd", np.linalg.svd, a, False,
+                           problem="too ill-conditioned (the algorithm did not converge)")
+        ctx.m = a.shape[-2]
+        return np.concatenate([U, S[..., None, :], Vh.mT], axis=-2)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dA = U [(skew(Uᵀg_U) S + S skew(Vᵀg_V)) ∘ F + diag(g_S)] Vᵀ
+        + (I - UUᵀ) g_U S⁻¹ Vᵀ + U S⁻¹ g_Vᵀ (I - VVᵀ); F_ij = 1 / (S_j² - S_i²), skew(X) = X - Xᵀ
+        """
+        m, out = ctx.m, ctx.output
+        U, S, V = out[..., :m, :], out[..., m, :], out[..., m + 1:, :]
+        gU, gS, gV = g[..., :m, :], g[..., m, :], g[..., m + 1:, :]
+        UtgU, VtgV = U.mT @ gU, V.mT @ gV
+        rows, cols = S[..., None, :], S[..., :, None]
+        inner = (_scaled((UtgU - UtgU.mT) * rows + cols * (VtgV - VtgV.mT), _gap_inverse(S * S, U))
+                 + _diag(gS, U))
+        gA = U @ inner @ V.mT
+        k = S.shape[-1]
+        if m > k:
+            gU_scaled = _scaled(gU, 1 / rows)
+            gA = gA + (gU_scaled - U @ (U.mT @ gU_scaled)) @ V.mT
+        if V.shape[-2] > k:
+            gV_scaled = _scaled(gV, 1 / rows)
+            gA = gA + U @ (gV_scaled - V @ (V.mT @ gV_scaled)).mT
+        return gA
+
+    @staticmethod
+    def jvp(ctx, dA):
+        """dS = diag(P), dU = U (F ∘ (P S + S Pᵀ)) + (I - UUᵀ) dA V S⁻¹,
+        dV = V (F ∘ (S P + Pᵀ S)) + (I - VVᵀ) dAᵀ U S⁻¹ with P = Uᵀ dA V"""
+        m, out = ctx.m, ctx.output
+        U, S, V = out[..., :m, :], out[..., m, :], out[..., m + 1:, :]
+        rows, cols = S[..., None, :], S[..., :, None]
+        P = U.mT @ dA @ V
+        F = _gap_inverse(S * S, U)
+        dU = U @ ((P * rows + cols * P.mT) * F)
+        dV = V @ ((cols * P + P.mT * rows) * F)
+        k = S.shape[-1]
+        if m > k:
+            dAV = dA @ V
+            dU = dU + (dAV - U @ (U.mT @ dAV)) / rows
+        if V.shape[-2] > k:
+            dAtU = dA.mT @ U
+            dV = dV + (dAtU - V @ (V.mT @ dAtU)) / rows
+        return cat([dU, diagonal(P, 0, -2, -1).unsqueeze(-2), dV], -2)
+
+
+class Qr(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, A):
+        """out = Q (m, k) then Rᵀ (n, k) along dim -2: A = QR, R upper triangular, k = min(m, n)"""
+        Q, R = np.linalg.qr(_matrices("linalg.qr", A, square=False))
+        ctx.m = Q.shape[-2]
+        return np.concatenate([Q, R.mT], axis=-2)
+
+    @staticmethod
+    def backward(ctx, g):
+        """With A = Q [R_k | R_Y] (R_k square) and g_Q' = g_Q + Q R_Y g_Yᵀ:
+        dA = [(g_Q' + Q M) R_k⁻ᵀ | Q g_Y], M = triu(N) + triu(N, 1)ᵀ, N = g_Rk R_kᵀ - Qᵀ g_Q'"""
+        m, out = ctx.m, ctx.output
+        Q, R, gQ, gR = out[..., :m, :], out[..., m:, :].mT, g[..., :m, :], g[..., m:, :].mT
+        k, n = R.shape[-2], R.shape[-1]
+        R_k, gR_k = R[..., :k], gR[..., :k]
+        if n > k:
+            gQ = gQ + Q @ (R[..., k:] @ gR[..., k:].mT)
+        N = gR_k @ R_k.mT - Q.mT @ gQ
+        M = np.triu(N) + np.triu(N, 1).mT
+        gA = Solve.map(R_k, (gQ + Q @ M).mT).mT
+        if n > k:
+            eye = _identity(n, Q)
+            gA = gA @ eye[:k] + Q @ (gR * eye[k:].sum(0))
+        return gA
+
+    @staticmethod
+    def jvp(ctx, dA):
+        """X = Qᵀ dA_k R_k⁻¹, C = tril(X, -1) - tril(X, -1)ᵀ: dQ = dA_k R_k⁻¹ - Q (X - C),
+        dR_k = (X - C) R_k, dR_Y = dQᵀ Q R_Y + Qᵀ dA_Y"""
+        m, out = ctx.m, ctx.output
+        Q, R = out[..., :m, :], out[..., m:, :].mT
+        k = R.shape[-2]
+        R_k = R[..., :k]
+        dA_Rinv = Solve.apply(R_k.mT, dA[..., :k].mT).mT
+        X = Q.mT @ dA_Rinv
+        lower = np.tril(X, -1)
+        X_minus_C = X - lower + lower.mT
+        dQ, dR = dA_Rinv - Q @ X_minus_C, X_minus_C @ R_k
+        if R.shape[-1] > k:
+            dR = cat([dR, dQ.mT @ (Q @ R[..., k:]) + Q.mT @ dA[..., k:]], -1)
+        return cat([dQ, dR.mT], -2)
+
+
+class Pinv(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, A, atol, rtol):
+        """out = V S⁺ Uᵀ, where S⁺ drops the singular values ≤ max(atol, rtol · max S)"""
+        ctx.save_for_backward(A)
+        a = _matrices("linalg.pinv", A, square=False)
+        U, S, Vh = _lapack("linalg.pinv", np.linalg.svd, a, False,
+                           problem="too ill-conditioned (the SVD did not converge)")
+        cutoff = np.maximum(atol, rtol * S[..., :1])
+        S_inv = np.where(S > cutoff, 1 / np.where(S > cutoff, S, 1), 0).astype(a.dtype)
+        return (Vh.mT * S_inv[..., None, :]) @ U.mT
+
+    @staticmethod
+    def backward(ctx, g):
+        """dA = -Xᵀ g Xᵀ + (I - AX) gᵀ X Xᵀ + XᵀX gᵀ (I - XA), X = out (rank locally constant)"""
+        (A,) = ctx.saved_tensors
+        X, gt = ctx.output, g.mT
+        return (-(X.mT @ g @ X.mT) + (gt - A @ (X @ gt)) @ (X @ X.mT)
+                + (X.mT @ X) @ (gt - (gt @ X) @ A)), None, None
+
+    @staticmethod
+    def jvp(ctx, dA, *_):
+        """dX = -X dA X + X Xᵀ dAᵀ (I - AX) + (I - XA) dAᵀ XᵀX"""
+        (A,) = ctx.saved_tensors
+        X, dAt = ctx.output, dA.mT
+        return (-(X @ dA @ X) + (X @ X.mT) @ (dAt - (dAt @ A) @ X)
+                + (dAt - X @ (A @ dAt)) @ (X.mT @ X))
+
+
+# ----- the public functions (torch.linalg's names live in gradiente.linalg) -------------------
+
+def _same_floating(op, *tensors):
+    _same_dtype(op, *tensors)
+    for t in tensors:
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(f"{op}: Expected a floating point tensor as input. Got {t.dtype}")
+
+
+def inv(A):
+    """A⁻¹ of square matrices (..., n, n); LinAlgError when one is singular.
+
+    >>> import gradiente as gr
+    >>> gr.linalg.inv(gr.tensor([[2., 0.], [0., 4.]]))
+    tensor([[0.5000, 0.0000],
+            [0.0000, 0.2500]])
+    """
+    return Inv.apply(A)
+
+
+def inverse(input):
+    """A⁻¹, as ``linalg.inv``."""
+    return Inv.apply(input)
+
+
+def slogdet(A):
+    """(sign, log |det A|) of square matrices; the sign has no gradient."""
+    packed = Slogdet.apply(A)
+    return slogdet_result(packed[..., 0].detach(), packed[..., 1])
+
+
+def det(A):
+    """det A = sign · exp(log |det A|); its gradient needs A invertible."""
+    _matrices("linalg.det", A)
+    sign, logabsdet = slogdet(A)
+    return sign * logabsdet.exp()
+
+
+def logdet(input):
+    """log det A: nan (with a zero gradient, as PyTorch) where det A < 0, -inf where it is 0."""
+    sign, logabsdet = slogdet(input)
+    return where(sign >= 0, logabsdet, sign.log())
+
+
+def solve(A, B, *, left=True):
+    """X with A X = B (left=False: X A = B). B is a batch of vectors when it is 1-D or has the
+    shape A.shape[:-1]; otherwise a batch of matrices; the batch dims broadcast."""
+    if not left:
+        return solve(A.mT, B.mT).mT
+    _same_floating("linalg.solve", A, B)
+    if B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1])):
+        return Solve.apply(A, B.unsqueeze(-1)).squeeze(-1)
+    return Solve.apply(A, B)
+
+
+def cholesky(A, *, upper=False):
+    """L lower triangular with L Lᵀ = A (Uᵀ U = A with upper=True) for A positive-definite;
+    only the lower triangle of A is read."""
+    L = Cholesky.apply(A)
+    return L.mT if upper else L
+
+
+def qr(A, mode="reduced"):
+    """(Q, R) with A = QR, Q orthonormal columns, R upper triangular. mode 'complete' with
+    m > n adds to Q an orthonormal basis with no gradient (and zero rows to R); mode 'r' gives
+    an empty Q."""
+    if mode not in ("reduced", "complete", "r"):
+        raise RuntimeError(f"linalg.qr: qr received unrecognized mode {mode!r} but expected one "
+                           f"of 'reduced' (default), 'r', or 'complete'")
+    packed = Qr.apply(A)
+    m, n = A.shape[-2:]
+    Q, R = packed[..., :m, :], packed[..., m:, :].mT
+    if mode == "r":
+        return qr_result(Tensor._make(np.zeros(0, dtype=A.array.dtype)), R)
+    if mode == "complete" and m > n:
+        Q = cat([Q, Tensor._make(np.linalg.qr(A.array, "complete")[0][..., n:].copy())], -1)
+        R = cat([R, Tensor._make(np.zeros(R.shape[:-2] + (m - n, n), dtype=A.array.dtype))], -2)
+    return qr_result(Q, R)
+
+
+def eigh(A, UPLO="L"):
+    """(eigenvalues ascending, eigenvectors as columns) of symmetric matrices, from the triangle
+    UPLO. Eigenvectors are defined up to sign: only sign-invariant functions of them have
+    gradients, and repeated eigenvalues make the gradient infinite, as in PyTorch."""
+    if UPLO not in ("L", "U"):
+        raise RuntimeError(f"linalg.eigh: UPLO must be 'L' or 'U', got {UPLO!r}")
+    packed = Eigh.apply(A, UPLO)
+    return eigh_result(packed[..., 0, :], packed[..., 1:, :])
+
+
+def eigvalsh(A, UPLO="L"):
+    """The eigenvalues (ascending) of symmetric matrices."""
+    return eigh(A, UPLO).eigenvalues
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    """(U, S, Vh) with A = U diag(S) Vh, S descending. With full_matrices=True and m != n,
+    U or Vh is completed by an orthonormal basis that has no gradient (PyTorch's backward
+    ignores those columns too). Only gauge-invariant functions of U and Vh (U diag(S) Vh, |U|)
+    have gradients, and repeated singular values make them infinite, as in PyTorch."""
+    if driver is not None:
+        raise RuntimeError(f"linalg.svd: driver={driver!r} is only supported on CUDA")
+    packed = Svd.apply(A)
+    m, n = A.shape[-2:]
+    U, S, Vh = packed[..., :m, :], packed[..., m, :], packed[..., m + 1:, :].mT
+    if full_matrices and m != n:
+        full_U, _, full_Vh = np.linalg.svd(A.array, full_matrices=True)
+        k = min(m, n)
+        if m > n:
+            U = cat([U, Tensor._make(np.ascontiguousarray(full_U[..., k:]))], -1)
+        else:
+            Vh = cat([Vh, Tensor._make(np.ascontiguousarray(full_Vh[..., k:, :]))], -2)
+    return svd_result(U, S, Vh)
+
+
+def svdvals(A, *, driver=None):
+    """The singular values of A, descending."""
+    return svd(A, full_matrices=False, driver=driver).S
+
+
+def _pinv_tolerances(A, atol, rtol):
+    if rtol is None:
+        rtol = 0.0 if atol is not None and atol > 0 else (
+            np.finfo(A.array.dtype).eps * max(A.shape[-2:]))
+    return (0.0 if atol is None else atol), rtol
+
+
+def pinv(A, *, atol=None, rtol=None):
+    """The Moore-Penrose pseudo-inverse, from the singular values above max(atol,
+    rtol · max S) (rtol = eps · max(m, n) when neither is given). Its derivative assumes the
+    rank is constant near A."""
+    atol, rtol = _pinv_tolerances(A, atol, rtol)
+    return Pinv.apply(A, float(atol), float(rtol))
+
+
+def pinverse(input, rcond=1e-15):
+    """The pseudo-inverse with singular values at or below rcond · max S dropped."""
+    return pinv(input, rtol=rcond)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    """The minimum-norm least-squares solution of A X = B, as PyTorch's CPU driver 'gelsy'
+    gives it: (solution, residuals and singular_values empty, rank)."""
+    if driver not in (None, "gelsy"):
+        raise RuntimeError(f"linalg.lstsq: driver={driver!r} is not supported (only 'gelsy')")
+    _same_floating("linalg.lstsq", A, B)
+    vector = B.ndim == A.ndim - 1
+    if A.ndim < 2 or (B if vector else B.mT).shape[-1] != A.shape[-2]:
+        raise RuntimeError(f"linalg.lstsq: A {tuple(A.shape)} and B {tuple(B.shape)} do not "
+                           f"have the same number of rows")
+    atol, rtol = _pinv_tolerances(A, None, rcond)
+    A_pinv = Pinv.apply(A, atol, rtol)
+    rank = matrix_rank(A, rtol=rtol)
+    empty = Tensor._make(np.zeros(0, dtype=A.array.dtype))
+    if vector:
+        return lstsq_result((A_pinv @ B.unsqueeze(-1)).squeeze(-1), empty, rank, empty)
+    return lstsq_result(A_pinv @ B, empty, rank, empty)
+
+
+def matrix_rank(A, *, atol=None, rtol=None):
+    """The number of singular values above max(atol, rtol · max S) (as pinv's tolerances)."""
+    atol, rtol = _pinv_tolerances(A, atol, rtol)
+    S = svdvals(A.detach())
+    return ((S > S[..., :1] * rtol) & (S > atol)).sum(-1)
+
+
+def cond(A, p=None):
+    """The condition number ‖A‖_p ‖A⁻¹‖_p; for p = None or 2 (-2), max S / min S (its inverse)."""
+    if p in (None, 2, -2):
+        S = svdvals(A)
+        ratio = S[..., 0] / S[..., -1]
+        return 1 / ratio if p == -2 else ratio
+    return matrix_norm(A, p) * matrix_norm(inv(A), p)
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    """X with A X = B (X A = B for left=False), reading only A's upper or lower triangle, or
+    only its strict part with a unit diagonal when unitriangular."""
+    if not left:
+        return solve_triangular(A.mT, B.mT, upper=not upper, unitriangular=unitriangular).mT
+    _same_floating("linalg.solve_triangular", A, B)
+    _matrices("linalg.solve_triangular", A)
+    offset = 1 if unitriangular else 0
+    T = A.triu(offset) if upper else A.tril(-offset)
+    if unitriangular:
+        T = T + Tensor._make(np.eye(A.shape[-1], dtype=A.array.dtype))
+    return Solve.apply(T, B)
+
+
+def matrix_power(input, n):
+    """Aⁿ by repeated squaring; A⁰ = I, and A⁻ⁿ = (A⁻¹)ⁿ."""
+    _matrices("linalg.matrix_power", input)
+    if n == 0:
+        eye = np.eye(input.shape[-1], dtype=input.array.dtype)
+        return Tensor._make(np.ascontiguousarray(np.broadcast_to(eye, input.array.shape)))
+    power, result, n = (inv(input) if n < 0 else input), None, abs(n)
+    while n:
+        if n & 1:
+            result = power if result is None else result @ power
+        n >>= 1
+        if n:
+            power = power @ power
+    return result
+
+
+def multi_dot(tensors):
+    """The product of matrices, left to right; the first and last may be vectors."""
+    if len(tensors) < 2:
+        raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")
+    first, last = tensors[0].ndim == 1, tensors[-1].ndim == 1
+    for i, t in enumerate(tensors):
+        if t.ndim != 2 and not ((i == 0 and first) or (i == len(tensors) - 1 and last)):
+            raise RuntimeError(f"multi_dot(): tensor {i} must be 2D, got shape {tuple(t.shape)}")
+    out = tensors[0].unsqueeze(0) if first else tensors[0]
+    for t in tensors[1:]:
+        _check_product("multi_dot", out.array, t.array)
+        out = out @ t
+    return out.squeeze(0) if first else out
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """(Σ |x|^ord)^(1/ord) over dim (all dims for None); ord = inf, -inf, 0 and any number."""
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: ord must be a number, got {ord!r}")
+    return _norm(x, ord, dim, keepdim, dtype)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """The matrix norm over the two dims: 'fro', 'nuc' (Σ S), 2 / -2 (max / min S),
+    1 / -1 (max / min column sum of |A|), inf / -inf (max / min row sum of |A|)."""
+    if dtype is not None:
+        A = A.to(dtype)
+    if A.ndim < 2 or len(dim) != 2:
+        raise RuntimeError(f"linalg.matrix_norm: expected a tensor of at least 2 dims and 2 "
+                           f"dims to reduce, got shape {tuple(A.shape)} and dim={dim}")
+    rows, cols = (_check_dim("linalg.matrix_norm", d, A.ndim) for d in dim)
+    if rows == cols:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got {tuple(dim)}")
+    if ord == "fro":
+        return _norm(A, 2, (rows, cols), keepdim)
+    if ord in ("nuc", 2, -2):
+        S = svdvals(movedim(A, (rows, cols), (-2, -1)))
+        out = S.sum(-1) if ord == "nuc" else S.amax(-1) if ord == 2 else S.amin(-1)
+        return out.unsqueeze(min(rows, cols)).unsqueeze(max(rows, cols)) if keepdim else out
+    if ord not in (1, -1, math.inf, -math.inf):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    summed, picked = (rows, cols) if ord in (1, -1) else (cols, rows)
+    sums = A.abs().sum(summed, keepdim=True)
+    out = sums.amax(picked, keepdim=True) if ord > 0 else sums.amin(picked, keepdim=True)
+    return out if keepdim else out.squeeze((rows, cols))
+
+
+def linalg_norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    """``torch.linalg.norm``: a vector norm for an int dim (or a 1-D input), a matrix norm for
+    two dims (or a 2-D input with ord given); the 2-norm of A flattened by default."""
+    if isinstance(dim, int) or (dim is not None and len(dim) == 1):
+        return vector_norm(A, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
+    if dim is not None:
+        return matrix_norm(A, "fro" if ord is None else ord, dim, keepdim, dtype=dtype)
+    if ord is None:
+        return vector_norm(A, 2, None, keepdim, dtype=dtype)
+    if A.ndim not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must "
+                           f"be 1D or 2D. Got {A.ndim}D.")
+    norm_of = vector_norm if A.ndim == 1 else matrix_norm
+    return norm_of(A, ord, (-1,) if A.ndim == 1 else (-2, -1), keepdim, dtype=dtype)
+
+
+def _cross(op, x, y, dim):
+    if x.ndim != y.ndim:
+        raise RuntimeError(f"{op}: inputs must have the same number of dimensions, got shapes "
+                           f"{tuple(x.shape)} and {tuple(y.shape)}")
+    d = _check_dim(op, dim, x.ndim)
+    sizes = [x.shape[d], y.shape[d]]
+    if sizes != [3, 3]:
+        raise RuntimeError(f"{op}: inputs dimension {dim} must have length 3. Got {sizes[0]} "
+                           f"and {sizes[1]}")
+    return x.roll(-1, d) * y.roll(-2, d) - x.roll(-2, d) * y.roll(-1, d)
+
+
+def cross(input, other, dim=None):
+    """The cross product along dim (the first dim of size 3 when None); inputs broadcast."""
+    if dim is None:
+        dim = next((i for i, n in enumerate(input.shape) if n == 3), None)
+        if dim is None:
+            raise RuntimeError(f"cross: no dimension of size 3 in input {tuple(input.shape)}")
+    return _cross("cross", input, other, dim)
+
+
+def linalg_cross(input, other, *, dim=-1):
+    """The cross product along dim; the inputs broadcast."""
+    return _cross("linalg.cross", input, other, dim)
+
+
+def kron(input, other):
+    """The Kronecker product: out[i·q + k, ...] = input[i, ...] · other[k, ...] per dim."""
+    ndim = max(input.ndim, other.ndim)
+    a_shape = (1,) * (ndim - input.ndim) + tuple(input.shape)
+    b_shape = (1,) * (ndim - other.ndim) + tuple(other.shape)
+    a = input.reshape(tuple(x for n in a_shape for x in (n, 1)))
+    b = other.reshape(tuple(x for n in b_shape for x in (1, n)))
+    return (a * b).reshape(tuple(p * q for p, q in zip(a_shape, b_shape)))
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """out[..., i, j] = ‖x1[..., i, :] - x2[..., j, :]‖_p (computed directly for every
+    compute_mode)."""
+    if x1.ndim < 2 or x2.ndim < 2 or x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"cdist: X1 and X2 must be at least 2D with the same number of "
+                           f"columns, got shapes {tuple(x1.shape)} and {tuple(x2.shape)}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    return _norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, -1)
+
+
+def vecdot(x, y, *, dim=-1):
+    """Σ x · y along dim; the inputs broadcast."""
+    return (x * y).sum(dim)
+
+
+def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    """The diagonal of the last two dims, as ``torch.linalg.diagonal``."""
+    return diagonal(A, offset, dim1, dim2)

@@ -6,6 +6,7 @@ sums the copies).
 """
 
 import math
+import warnings
 from functools import reduce as _fold
 
 import numpy as np
@@ -15,9 +16,10 @@ from ..autograd.function import Function
 from ..tensor import Tensor, _check_dim
 
 __all__ = [
-    "atleast_1d", "atleast_2d", "atleast_3d", "broadcast_to", "cat", "chunk", "clone", "concat",
-    "concatenate", "contiguous", "dstack", "expand", "expand_as", "flatten", "flip", "fliplr",
-    "flipud", "hstack", "moveaxis", "movedim", "narrow", "permute", "repeat", "reshape", "roll",
+    "atleast_1d", "atleast_2d", "atleast_3d", "block_diag", "broadcast_to", "cartesian_prod",
+    "cat", "chunk", "clone", "column_stack", "concat", "concatenate", "contiguous", "diff",
+    "dstack", "expand", "expand_as", "flatten", "flip", "fliplr", "flipud", "hstack", "meshgrid",
+    "moveaxis", "movedim", "narrow", "permute", "repeat", "reshape", "roll", "rot90", "row_stack",
     "split", "squeeze", "stack", "swapaxes", "swapdims", "t", "tile", "transpose", "tril", "triu",
     "unbind", "unflatten", "unsqueeze", "view", "view_as", "vstack",
 ]
@@ -536,6 +538,125 @@ def vstack(tensors):
 
 def dstack(tensors):
     return cat(atleast_3d(_tensor_list("dstack", tensors)), 2)
+
+
+row_stack = vstack
+
+
+def column_stack(tensors):
+    """hstack with 0-D and 1-D tensors as columns (n, 1)."""
+    tensors = _tensor_list("column_stack", tensors)
+    return hstack([reshape(x, (-1, 1)) if x.ndim <= 1 else x for x in tensors])
+
+
+def _varargs(tensors):
+    """f(a, b, ...) or f([a, b, ...])."""
+    if len(tensors) == 1 and not isinstance(tensors[0], Tensor):
+        return list(tensors[0])
+    return list(tensors)
+
+
+def meshgrid(*tensors, indexing=None):
+    """Grids G_i[j_0, j_1, ...] = x_i[j_i] ('ij'); 'xy' swaps the first two output dims."""
+    if indexing is None:
+        warnings.warn("meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    tensors = _varargs(tensors)
+    if not tensors:
+        raise RuntimeError("meshgrid: expects a non-empty TensorList")
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f'meshgrid: indexing must be one of "xy" or "ij", but received: '
+                           f'{indexing}')
+    for i, x in enumerate(tensors):
+        if x.ndim > 1:
+            raise RuntimeError(f"meshgrid: Expected 0D or 1D tensor in the tensor list but got "
+                               f"shape {tuple(x.shape)} at position {i}")
+        if x.dtype != tensors[0].dtype:
+            raise RuntimeError(f"meshgrid: expects all tensors to have the same dtype, got "
+                               f"{tensors[0].dtype} and {x.dtype} at position {i}")
+    axes = list(range(len(tensors)))
+    if indexing == "xy" and len(axes) > 1:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(tensors)
+    for x, axis in zip(tensors, axes):
+        shape[axis] = x.numel()
+    return tuple(expand(reshape(x, [-1 if d == axis else 1 for d in range(len(shape))]), shape)
+                 for x, axis in zip(tensors, axes))
+
+
+def cartesian_prod(*tensors):
+    """The rows (x_0[j_0], x_1[j_1], ...) over every index tuple, the last index fastest."""
+    tensors = _varargs(tensors)
+    for x in tensors:
+        if x.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: Expect a 1D vector, but got shape "
+                               f"{list(x.shape)}")
+    if len(tensors) == 1:
+        return tensors[0]
+    return stack([flatten(g) for g in meshgrid(*tensors, indexing="ij")], 1)
+
+
+def block_diag(*tensors):
+    """The block-diagonal matrix of the inputs (0-D as 1 x 1, 1-D as a row), zeros elsewhere."""
+    blocks = []
+    for i, x in enumerate(tensors):
+        if x.ndim > 2:
+            raise RuntimeError(f"block_diag: Input tensors must have 2 or fewer dimensions. "
+                               f"Input {i} has {x.ndim} dimensions")
+        blocks.append(reshape(x, (1, -1) if x.ndim < 2 else x.shape))
+    if not blocks:
+        return Tensor._make(np.zeros((1, 0), dtype=dtypes.to_numpy_dtype(
+            dtypes.get_default_dtype())))
+    width, left = sum(b.shape[1] for b in blocks), 0
+    rows = []
+    for b in blocks:
+        rows.append(Pad.apply(b, ((0, 0), (left, width - left - b.shape[1])), 0))
+        left += b.shape[1]
+    return cat(rows, 0)
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """out_i = x_{i+1} - x_i along dim (XOR for bool), n times, after joining prepend and append."""
+    if input.ndim == 0:
+        raise RuntimeError("diff: expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"diff: order must be non-negative but got {n}")
+    axis = _check_dim("diff", dim, input.ndim)
+    for extra in (prepend, append):
+        if extra is not None and extra.ndim != input.ndim:
+            raise RuntimeError(f"diff: expects prepend or append to be the same dimension as "
+                               f"input, got shapes {tuple(extra.shape)} and "
+                               f"{tuple(input.shape)}")
+    parts = [x for x in (prepend, input, append) if x is not None]
+    out = cat(parts, axis) if len(parts) > 1 else input
+    for _ in range(min(n, out.shape[axis])):
+        size = out.shape[axis] - 1
+        later, earlier = narrow(out, axis, 1, size), narrow(out, axis, 0, size)
+        out = later.logical_xor(earlier) if out.dtype == dtypes.bool_ else later - earlier
+    return out
+
+
+def rot90(input, k=1, dims=(0, 1)):
+    """x rotated by k quarter turns in the plane dims, from the first dim towards the second."""
+    dims = tuple(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"rot90: expected total rotation dims == 2, but got dims = "
+                           f"{len(dims)}")
+    if input.ndim < 2:
+        raise RuntimeError(f"rot90: expected total dims >= 2, but got total dims = {input.ndim}")
+    d0, d1 = (_check_dim("rot90", d, input.ndim) for d in dims)
+    if d0 == d1:
+        raise RuntimeError(f"rot90: expected rotation dims to be different, but got dim0 = "
+                           f"{dims[0]} and dim1 = {dims[1]}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(input, d1), d0, d1)
+    if k == 2:
+        return flip(input, d0, d1)
+    if k == 3:
+        return transpose(flip(input, d0), d0, d1)
+    return clone(input)
 
 
 # ----- slicing: narrow, split, chunk, unbind, pad ---------------------------------------------

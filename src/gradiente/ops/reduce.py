@@ -3,7 +3,8 @@
 ``sum_to_shape`` is the one place broadcasting is undone: the engine calls it on every
 gradient whose shape differs from its input's.
 
-Non-differentiable here: argmax, argmin, all, any, count_nonzero (integer or bool results).
+Non-differentiable here: argmax, argmin, all, any, count_nonzero, bincount, histc (integer or
+bool results, or counts).
 """
 
 import builtins
@@ -15,16 +16,20 @@ import numpy as np
 from .. import dtypes
 from ..autograd.function import Function, batch_rule
 from ..tensor import Tensor, _check_dim
-from .elementwise import _floating, isnan, maximum, minimum, where
+from .elementwise import _floating, isnan, lerp, maximum, minimum, where
+from .indexing import gather, sort
+from .movement import movedim
 
 __all__ = ["sum", "mean", "sum_to_shape", "normalize_dims", "prod", "max", "min", "amax",
            "amin", "argmax", "argmin", "var", "std", "var_mean", "std_mean", "norm",
            "logsumexp", "cumsum", "cumprod", "all", "any", "count_nonzero", "median",
-           "nansum", "nanmean"]
+           "nansum", "nanmean", "quantile", "nanquantile", "mode", "nanmedian", "aminmax",
+           "cummax", "cummin", "logcumsumexp", "bincount", "histc"]
 
 # torch.return_types.max and its kin: (values, indices) named tuples
-_VALUES_INDICES = {name: namedtuple(name, ("values", "indices")) for name in ("max", "min",
-                                                                              "median")}
+_VALUES_INDICES = {name: namedtuple(name, ("values", "indices")) for name in (
+    "max", "min", "median", "nanmedian", "mode", "cummax", "cummin")}
+_aminmax_result = namedtuple("aminmax", ("min", "max"))
 
 
 def normalize_dims(op, dim, ndim):
@@ -845,3 +850,276 @@ def count_nonzero(input, dim=None):
     return _const(np.asarray(np.count_nonzero(a, axis=axes), dtype=np.int64))
 
 
+
+
+# ----- order statistics: quantiles, mode, nanmedian, aminmax ----------------------------------
+
+_INTERPOLATIONS = ("linear", "lower", "higher", "midpoint", "nearest")
+_RANK_ROUNDING = {"lower": "floor", "higher": "ceil", "nearest": "round"}
+
+
+@batch_rule
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """The q-quantiles over ``dim`` (all elements for None): the sorted values at rank
+    r = q (n - 1), between the neighbours floor(r) and ceil(r) by ``interpolation``; NaN for a
+    slice with a NaN. A 1-D q adds a leading dim. Differentiable in input and (linear) q."""
+    return _quantile("quantile", input, q, dim, keepdim, interpolation, False)
+
+
+@batch_rule
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """``quantile`` of the non-NaN elements (n their count); NaN for a slice of NaNs only."""
+    return _quantile("nanquantile", input, q, dim, keepdim, interpolation, True)
+
+
+def _quantile_q(op, q, input):
+    """q as a 1-D tensor of the input's dtype, checked to lie in [0, 1]."""
+    if not isinstance(q, Tensor):
+        if not 0 <= q <= 1:
+            raise RuntimeError(f"{op}: q must be in the range [0, 1] but got {q}")
+        return Tensor._make(np.full(1, q, dtype=input.array.dtype))
+    if q.ndim > 1:
+        raise RuntimeError(f"{op}: q must be a scalar or 1D tensor, got shape {tuple(q.shape)}")
+    if q.dtype != input.dtype:
+        raise RuntimeError(f"{op}: q tensor must be same dtype as the input tensor, got "
+                           f"{q.dtype} and {input.dtype}")
+    values = q.array
+    if not ((values >= 0) & (values <= 1)).all():
+        raise RuntimeError(f"{op}: q values must be in the range [0, 1], got "
+                           f"{values.tolist()}")
+    return q.reshape(-1)
+
+
+def _quantile(op, input, q, dim, keepdim, interpolation, ignore_nan):
+    a = input.array
+    if a.dtype not in (np.float32, np.float64):
+        raise RuntimeError(f"{op}: input tensor must be either float or double dtype, got "
+                           f"{input.dtype}")
+    if a.size == 0:
+        raise RuntimeError(f"{op}: input tensor must be non-empty, got shape {tuple(a.shape)}")
+    if interpolation not in _INTERPOLATIONS:
+        raise RuntimeError(f"{op}: interpolation must be one of linear, lower, higher, midpoint "
+                           f"or nearest, but got {interpolation}")
+    qs = _quantile_q(op, q, input)
+    axis = None if dim is None else _check_dim(op, dim, a.ndim)
+    if a.ndim == 0:
+        axis = None
+    x = input.reshape(-1) if axis is None else movedim(input, axis, -1)
+    ordered = sort(x, -1).values  # NaNs sort last
+    n = ordered.shape[-1]
+    if ignore_nan:
+        count = (~isnan(ordered)).sum(-1, keepdim=True)
+        ranks = qs * (count - 1)
+        ranks = where(ranks < 0, 0.0, ranks)  # a slice of NaNs only: its first NaN
+    else:
+        has_nan = isnan(ordered.narrow(-1, n - 1, 1))
+        ranks = where(has_nan, float(n - 1), qs * (n - 1))
+    if interpolation in _RANK_ROUNDING:  # round halves to even, as torch.round
+        ranks = getattr(ranks, _RANK_ROUNDING[interpolation])()
+    below = gather(ordered, -1, ranks.floor().long())
+    out = below
+    if interpolation in ("linear", "midpoint"):
+        above = gather(ordered, -1, ranks.ceil().long())
+        weights = ranks - ranks.floor() if interpolation == "linear" else 0.5
+        out = lerp(below, above, weights)
+    out = movedim(out, -1, 0)
+    if keepdim:
+        out = (out.reshape((-1,) + (1,) * a.ndim) if axis is None
+               else out.unsqueeze(axis + 1))
+    scalar_q = not isinstance(q, Tensor) or q.ndim == 0
+    return out.squeeze(0) if scalar_q else out
+
+
+@batch_rule
+def mode(input, dim=-1, keepdim=False):
+    """(values, indices): the most frequent value along ``dim`` (the smallest of equally
+    frequent ones) and its last position; the gradient goes to that position."""
+    a = input.array
+    axis = _check_dim("mode", dim, a.ndim)
+    if a.ndim == 0:
+        return _values_indices("mode", input, 0, keepdim, np.zeros((), dtype=np.int64))
+    if a.shape[axis] == 0:
+        raise IndexError(f"mode: expected reduction dim {axis} to have non-zero size, got "
+                         f"input of shape {tuple(a.shape)}")
+    moved = np.moveaxis(a, axis, -1)
+    order = np.argsort(moved, axis=-1, kind="stable")
+    ordered = np.take_along_axis(moved, order, -1)
+    positions = np.arange(moved.shape[-1])
+    # each NaN is a run of its own, as in PyTorch (NaN != NaN)
+    starts = np.concatenate([np.ones_like(ordered[..., :1], dtype=bool),
+                             ordered[..., 1:] != ordered[..., :-1]], -1)
+    run_length = positions - np.maximum.accumulate(np.where(starts, positions, 0), -1) + 1
+    last_of_mode = np.argmax(run_length, axis=-1)[..., None]  # the first longest run ends here
+    index = np.moveaxis(np.take_along_axis(order, last_of_mode, -1), -1, axis)
+    return _values_indices("mode", input, axis, keepdim, index)
+
+
+@batch_rule
+def nanmedian(input, dim=None, keepdim=False):
+    """``median`` of the non-NaN elements (NaN when all are NaN)."""
+    a = input.array
+    if dim is not None:
+        axis = _check_dim("nanmedian", dim, a.ndim) if a.ndim else 0
+        if not a.ndim:
+            return _values_indices("nanmedian", input, 0, keepdim, np.zeros((), np.int64))
+        if a.shape[axis] == 0:
+            raise IndexError(f"nanmedian: expected reduction dim {axis} to have non-zero size, "
+                             f"got input of shape {tuple(a.shape)}")
+        order = np.argsort(a, axis=axis, kind="stable")  # NaNs last
+        count = np.sum(~np.isnan(a), axis=axis, keepdims=True)
+        index = np.take_along_axis(order, np.maximum(count - 1, 0) // 2, axis)
+        return _values_indices("nanmedian", input, axis, keepdim, index)
+    nan = np.isnan(a)
+    if nan.any() and not nan.all():
+        input = input[Tensor._make(~nan)]
+    return Median.apply(input, None, False, True)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) = (amin, amax) over ``dim`` (all dims for None); ties share the gradient."""
+    a = input.array
+    axes = normalize_dims("aminmax", dim, a.ndim)
+    if builtins.any(a.shape[i] == 0 for i in axes) or a.size == 0:
+        raise RuntimeError(f"aminmax: cannot compute aminmax over an empty dimension as the "
+                           f"operation has no identity; input shape {tuple(a.shape)}, dim {dim}")
+    dims = () if dim is None else dim
+    return _aminmax_result(amin(input, dims, keepdim), amax(input, dims, keepdim))
+
+
+# ----- cumulative extremes and log-sum-exp ----------------------------------------------------
+
+def _cumulative_extreme(name, ufunc, input, dim):
+    """(values, indices) of the running extreme along dim; the index is the last position
+    holding it (a NaN holds from where it appears), and the gradient goes there."""
+    a = input.array
+    axis = _check_dim(name, dim, a.ndim)
+    if a.ndim == 0:
+        return _values_indices(name, input, 0, False, np.zeros((), dtype=np.int64))
+    hit = a == ufunc.accumulate(a, axis=axis)
+    if a.dtype.kind == "f":
+        hit |= np.isnan(a)
+    positions = np.arange(a.shape[axis]).reshape([-1 if i == axis else 1 for i in range(a.ndim)])
+    index = np.maximum.accumulate(np.where(hit, positions, 0), axis=axis)
+    index = _const(index.astype(np.int64, copy=False))
+    return _VALUES_INDICES[name](gather(input, axis, index), index)
+
+
+@batch_rule
+def cummax(input, dim):
+    """(values, indices): values_i = max_{k≤i} x_k along dim."""
+    return _cumulative_extreme("cummax", np.maximum, input, dim)
+
+
+@batch_rule
+def cummin(input, dim):
+    """(values, indices): values_i = min_{k≤i} x_k along dim."""
+    return _cumulative_extreme("cummin", np.minimum, input, dim)
+
+
+class Logcumsumexp(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        """out_i = log Σ_{k≤i} exp x_k along dim"""
+        _require_floating("logcumsumexp", x)
+        ctx.save_for_backward(x)
+        a = x.array
+        ctx.dim = _cumulative_axis("logcumsumexp", a, dim)
+        # log 0 stand-in for the rules: exp of it is 0, and a few of it add without overflow
+        ctx.lowest = np.finfo(a.dtype).min / 8
+        return a.copy() if a.ndim == 0 else np.logaddexp.accumulate(a, axis=ctx.dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx_k = Σ_{i≥k} g_i exp(x_k - out_i), summed in log space by the signs of g"""
+        (x,) = ctx.saved_tensors
+        if x.ndim == 0:
+            return g, None
+        parts = [np.exp(_reverse_logcumsumexp(log_g - ctx.output, ctx.dim) + x)
+                 for log_g in _log_signed_parts(g, ctx.lowest)]
+        return parts[0] - parts[1], None
+
+    @staticmethod
+    def jvp(ctx, dx, _):
+        (x,) = ctx.saved_tensors
+        if x.ndim == 0:
+            return dx
+        parts = [np.exp(Logcumsumexp.apply(log_dx + x, ctx.dim) - ctx.output)
+                 for log_dx in _log_signed_parts(dx, ctx.lowest)]
+        return parts[0] - parts[1]
+
+
+def _reverse_logcumsumexp(t, axis):
+    """log Σ_{i≥k} exp t_i along axis."""
+    return np.flip(Logcumsumexp.map(np.flip(t, axis), axis), axis)
+
+
+def _log_signed_parts(t, lowest):
+    """(log t where t > 0, log -t where t < 0), ``lowest`` elsewhere: t = e^first - e^second.
+    The log reads 1 at zeros, so no derivative there is 0 * inf."""
+    log_magnitude = np.log(np.where(t == 0, 1.0, np.abs(t)))
+    return np.where(t > 0, log_magnitude, lowest), np.where(t < 0, log_magnitude, lowest)
+
+
+def logcumsumexp(input, dim):
+    """log of the cumulative sum of exp(input) along ``dim``, without overflow or underflow.
+
+    >>> import gradiente as gr
+    >>> gr.tensor([-1000., 0., 1000.]).logcumsumexp(0)
+    tensor([-1000.,     0.,  1000.])
+    """
+    return Logcumsumexp.apply(input, dim)
+
+
+# ----- counting: bincount, histc (no gradient) ------------------------------------------------
+
+def bincount(input, weights=None, minlength=0):
+    """counts[v] = number of entries equal to v (the sum of their weights, given weights), for
+    v < max(max(input) + 1, minlength)."""
+    a = input.array
+    if a.dtype.kind not in "iu":
+        raise NotImplementedError(f"bincount: not implemented for {input.dtype}; input must "
+                                  f"be integral")
+    if a.ndim != 1 or (a.size and a.min() < 0):
+        raise RuntimeError(f"bincount: only supports 1-d non-negative integral inputs, got "
+                           f"shape {tuple(a.shape)}" + (f" with minimum {a.min()}" if a.size
+                                                         else ""))
+    if minlength < 0:
+        raise RuntimeError(f"bincount: minlength should be >= 0, got {minlength}")
+    size = builtins.max(int(a.max()) + 1 if a.size else 0, minlength)
+    if weights is None:
+        return _const(np.bincount(a, minlength=size).astype(np.int64, copy=False))
+    w = weights.array
+    if w.shape != a.shape:
+        raise RuntimeError(f"bincount: weights should be 1-d and have the same length as input, "
+                           f"got shapes {tuple(w.shape)} and {tuple(a.shape)}")
+    out = np.zeros(size, dtype=np.float32 if w.dtype == np.float32 else np.float64)
+    np.add.at(out, a, w.astype(out.dtype, copy=False))  # in order, in the weights' precision
+    return _const(out)
+
+
+def histc(input, bins=100, min=0, max=0):
+    """Counts of the elements in ``bins`` equal-width bins over [min, max] (the data's range
+    when min == max; elements outside are ignored; the last bin includes max)."""
+    a = input.array
+    if a.dtype.kind != "f":
+        raise NotImplementedError(f"histc: not implemented for {input.dtype}; input must be "
+                                  f"floating point")
+    if bins <= 0:
+        raise RuntimeError(f"histc: bins must be > 0, but got {bins}")
+    lo, hi = a.dtype.type(min), a.dtype.type(max)
+    if lo == hi and a.size:
+        lo, hi = np.min(a), np.max(a)
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (np.isfinite(lo) and np.isfinite(hi)):
+        raise RuntimeError(f"histc: range of [{lo}, {hi}] is not finite")
+    if lo > hi:
+        raise RuntimeError(f"histc: max must be larger than min, got min {min} and max {max}")
+    flat = a.reshape(-1)
+    inside = flat[(flat >= lo) & (flat <= hi)]
+    position = ((inside - lo) / (hi - lo) * bins).astype(np.int64)
+    position[position == bins] = bins - 1
+    return _const(np.bincount(position, minlength=bins).astype(a.dtype))

@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..tensor import Tensor
-from .optimizer import Optimizer, _check_hyper, _l2, _scalar_step
+from .optimizer import Optimizer, _addcdiv_, _check_hyper, _l2, _scalar_step
 
 __all__ = ["Adagrad"]
 
@@ -31,8 +31,7 @@ class Adagrad(Optimizer):
         _check_hyper("weight_decay value", weight_decay)
         _check_hyper("initial_accumulator_value value", initial_accumulator_value)
         _check_hyper("epsilon value", eps)
-        if differentiable:
-            raise NotImplementedError("Adagrad: differentiable=True is not supported")
+        self._refuse_differentiable(differentiable)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
                         initial_accumulator_value=initial_accumulator_value, foreach=foreach,
                         maximize=maximize, differentiable=differentiable, fused=fused)
@@ -53,6 +52,4 @@ class Adagrad(Optimizer):
         state_sum += g * g
         std = np.sqrt(state_sum)
         std += group["eps"]
-        update = -clr * g
-        update /= std
-        p.array += update
+        _addcdiv_(p.array, -clr, g, std)

@@ -2,7 +2,10 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_hyper, _l2, _lerp_, _scalar_step, _zeros_state
+from .optimizer import (
+    Optimizer, _addcdiv_, _check_adam_like, _ema_square_, _lerp_, _scalar_step,
+    _weight_decay, _zeros_state,
+)
 
 __all__ = ["Adam"]
 
@@ -26,15 +29,8 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  amsgrad=False, *, foreach=None, maximize=False, capturable=False,
                  differentiable=False, fused=None, decoupled_weight_decay=False):
-        _check_hyper("learning rate", lr)
-        _check_hyper("epsilon value", eps)
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
-        _check_hyper("weight_decay value", weight_decay)
-        if differentiable:
-            raise NotImplementedError(f"{type(self).__name__}: differentiable=True is not "
-                                      f"supported")
+        _check_adam_like(lr, eps, betas, weight_decay)
+        self._refuse_differentiable(differentiable)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize, foreach=foreach,
                         capturable=capturable, differentiable=differentiable, fused=fused,
@@ -52,16 +48,10 @@ class Adam(Optimizer):
                 state["max_exp_avg_sq"] = _zeros_state(p)
         step = _scalar_step(state)
         param = p.array
-        if group["decoupled_weight_decay"]:
-            param *= 1 - lr * group["weight_decay"]
-        else:
-            g = _l2(g, p, group["weight_decay"])
+        g = _weight_decay(g, p, group)
         exp_avg, exp_avg_sq = state["exp_avg"].array, state["exp_avg_sq"].array
         _lerp_(exp_avg, g, 1 - beta1)
-        exp_avg_sq *= beta2
-        square = (1 - beta2) * g
-        square *= g
-        exp_avg_sq += square
+        _ema_square_(exp_avg_sq, g, beta2)
         step_size = lr / (1 - beta1 ** step)
         bias_correction2_sqrt = (1 - beta2 ** step) ** 0.5
         if group["amsgrad"]:
@@ -72,6 +62,4 @@ class Adam(Optimizer):
             denom = np.sqrt(exp_avg_sq)
         denom /= bias_correction2_sqrt
         denom += group["eps"]
-        update = -step_size * exp_avg
-        update /= denom
-        param += update
+        _addcdiv_(param, -step_size, exp_avg, denom)

@@ -124,6 +124,11 @@ class Optimizer:
             _finish(params)
         return loss
 
+    def _refuse_differentiable(self, differentiable):
+        if differentiable:
+            raise NotImplementedError(f"{type(self).__name__}: differentiable=True is not "
+                                      f"supported")
+
     def _update(self, p, g, group):
         """Update ``p.array`` in place from the gradient array ``g`` (negated if maximizing),
         its state ``self.state[p]`` and its group's options."""
@@ -259,9 +264,51 @@ def _l2(g, p, weight_decay):
     return g + weight_decay * p.array if weight_decay != 0 else g
 
 
+def _weight_decay(g, p, group):
+    """Decoupled decay ``p *= 1 - lr * weight_decay`` if the group asks for it, else L2."""
+    weight_decay = group["weight_decay"]
+    if group.get("decoupled_weight_decay") and weight_decay != 0:
+        p.array *= 1 - float(group["lr"]) * weight_decay
+        return g
+    return _l2(g, p, weight_decay)
+
+
+def _init_state(state, p, *names):
+    """Start a parameter's state: ``step`` 0 (float32, like PyTorch), then zero buffers."""
+    if not state:
+        state["step"] = Tensor._make(np.zeros((), dtype=np.float32))
+        for name in names:
+            state[name] = _zeros_state(p)
+
+
+def _ema_square_(avg, g, beta):
+    """avg = beta * avg + (1 - beta) * g * g, in place (PyTorch's mul_ then addcmul_)."""
+    avg *= beta
+    square = (1 - beta) * g
+    square *= g
+    avg += square
+
+
+def _addcdiv_(param, value, numerator, denominator):
+    """param += value * numerator / denominator, rounded as PyTorch's addcdiv_."""
+    update = value * numerator
+    update /= denominator
+    param += update
+
+
 def _check_hyper(name, value, low=0.0):
     if not low <= value:
         raise ValueError(f"Invalid {name}: {value}")
+
+
+def _check_adam_like(lr, eps, betas, weight_decay):
+    """PyTorch's checks, in its order, for the Adam family."""
+    _check_hyper("learning rate", lr)
+    _check_hyper("epsilon value", eps)
+    for i, beta in enumerate(betas):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+    _check_hyper("weight_decay value", weight_decay)
 
 
 def _finish(params):

@@ -2,7 +2,9 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_hyper, _l2, _lerp_, _scalar_step, _zeros_state
+from .optimizer import (
+    Optimizer, _addcdiv_, _check_hyper, _ema_square_, _l2, _lerp_, _scalar_step, _zeros_state,
+)
 
 __all__ = ["RMSprop"]
 
@@ -33,8 +35,7 @@ class RMSprop(Optimizer):
         _check_hyper("momentum value", momentum)
         _check_hyper("weight_decay value", weight_decay)
         _check_hyper("alpha value", alpha)
-        if differentiable:
-            raise NotImplementedError("RMSprop: differentiable=True is not supported")
+        self._refuse_differentiable(differentiable)
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
                         weight_decay=weight_decay, capturable=capturable, foreach=foreach,
                         maximize=maximize, differentiable=differentiable)
@@ -52,10 +53,7 @@ class RMSprop(Optimizer):
         _scalar_step(state)
         g = _l2(g, p, group["weight_decay"])
         square_avg = state["square_avg"].array
-        square_avg *= alpha
-        square = (1 - alpha) * g
-        square *= g
-        square_avg += square
+        _ema_square_(square_avg, g, alpha)
         if group["centered"]:
             grad_avg = state["grad_avg"].array
             _lerp_(grad_avg, g, 1 - alpha)
@@ -70,6 +68,4 @@ class RMSprop(Optimizer):
             buf += g / avg
             p.array -= lr * buf
         else:
-            update = -lr * g
-            update /= avg
-            p.array += update
+            _addcdiv_(p.array, -lr, g, avg)

@@ -30,8 +30,7 @@ class SGD(Optimizer):
         _check_hyper("learning rate", lr)
         _check_hyper("momentum value", momentum)
         _check_hyper("weight_decay value", weight_decay)
-        if differentiable:
-            raise NotImplementedError("SGD: differentiable=True is not supported")
+        self._refuse_differentiable(differentiable)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,

@@ -2,12 +2,15 @@
 
 from ... import creation
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
+from .linear import NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",
            "Softplus", "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
-           "LogSigmoid", "Tanhshrink", "Softmax", "LogSoftmax", "Softmin"]
+           "LogSigmoid", "Tanhshrink", "Softmax", "LogSoftmax", "Softmin",
+           "MultiheadAttention"]
 
 
 def _inplace_str(inplace, first=False):
@@ -252,3 +255,93 @@ class Softmin(_SoftmaxLike):
     """softmax(-x) along ``dim``"""
 
     function = staticmethod(F.softmin)
+
+
+class MultiheadAttention(Module):
+    """Attention of ``num_heads`` heads of size embed_dim / num_heads, as PyTorch's.
+
+    Inputs are (L, N, E) (or (N, L, E) with ``batch_first``) or unbatched (L, E). The
+    projections are ``in_proj_weight`` (3E, E) for q, k, v stacked (or ``q_proj_weight``,
+    ``k_proj_weight``, ``v_proj_weight`` when kdim or vdim differ from E), ``in_proj_bias``
+    and ``out_proj``; ``forward`` returns (output, attention weights or None).
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
+                 add_zero_attn=False, kdim=None, vdim=None, batch_first=False, device=None,
+                 dtype=None):
+        if embed_dim <= 0 or num_heads <= 0:
+            raise ValueError(f"MultiheadAttention: embed_dim and num_heads must be greater "
+                             f"than 0, got embed_dim={embed_dim} and num_heads={num_heads}")
+        super().__init__()
+        factory = {"device": device, "dtype": dtype}
+        self.embed_dim = embed_dim
+        self.kdim = kdim if kdim is not None else embed_dim
+        self.vdim = vdim if vdim is not None else embed_dim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.batch_first = batch_first
+        self.head_dim = embed_dim // num_heads
+        if self.head_dim * num_heads != embed_dim:
+            raise AssertionError(f"MultiheadAttention: embed_dim must be divisible by "
+                                 f"num_heads, got embed_dim={embed_dim} and "
+                                 f"num_heads={num_heads}")
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(creation.empty((3 * embed_dim, embed_dim), **factory))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.q_proj_weight = Parameter(creation.empty((embed_dim, embed_dim), **factory))
+            self.k_proj_weight = Parameter(creation.empty((embed_dim, self.kdim), **factory))
+            self.v_proj_weight = Parameter(creation.empty((embed_dim, self.vdim), **factory))
+            self.register_parameter("in_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(creation.empty(3 * embed_dim, **factory))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias,
+                                                        **factory)
+        if add_bias_kv:
+            self.bias_k = Parameter(creation.empty((1, 1, embed_dim), **factory))
+            self.bias_v = Parameter(creation.empty((1, 1, embed_dim), **factory))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
+        self._reset_parameters()
+
+    def _reset_parameters(self):
+        """xavier_uniform_ projections, zero biases; out_proj's weight keeps Linear's init."""
+        if self._qkv_same_embed_dim:
+            init.xavier_uniform_(self.in_proj_weight)
+        else:
+            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+                init.xavier_uniform_(weight)
+        if self.in_proj_bias is not None:
+            init.constant_(self.in_proj_bias, 0.0)
+            init.constant_(self.out_proj.bias, 0.0)
+        for bias in (self.bias_k, self.bias_v):
+            if bias is not None:
+                init.xavier_normal_(bias)
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
+                attn_mask=None, average_attn_weights=True, is_causal=False):
+        """Masks: True (or -inf) where a query may not attend; see
+        ``F.multi_head_attention_forward``."""
+        key_padding_mask = F._canonical_mask(key_padding_mask, "key_padding_mask", attn_mask,
+                                             "attn_mask", query.dtype)
+        attn_mask = F._canonical_mask(attn_mask, "attn_mask", None, "", query.dtype)
+        batched = query.ndim == 3
+        if self.batch_first and batched:
+            query, key, value = (x.transpose(1, 0) for x in (query, key, value))
+        separate = not self._qkv_same_embed_dim
+        out, weights = F.multi_head_attention_forward(
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight, self.out_proj.bias, training=self.training,
+            key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+            use_separate_proj_weight=separate, q_proj_weight=self.q_proj_weight,
+            k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
+            average_attn_weights=average_attn_weights, is_causal=is_causal)
+        if self.batch_first and batched:
+            out = out.transpose(1, 0)
+        return out, weights

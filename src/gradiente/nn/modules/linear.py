@@ -68,6 +68,10 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+class NonDynamicallyQuantizableLinear(Linear):
+    """A ``Linear`` under PyTorch's name for ``MultiheadAttention.out_proj`` (same repr)."""
+
+
 class Bilinear(Module):
     """y_k = x1ᵀ W_k x2 + b_k, with W of shape (out_features, in1_features, in2_features)."""
 

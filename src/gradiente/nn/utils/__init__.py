@@ -1,7 +1,9 @@
-"""``nn.utils``: gradient clipping and flattening parameters to one vector."""
+"""``nn.utils``: gradient clipping, flattening parameters to one vector, and ``rnn``
+(``pad_sequence``)."""
 
+from . import rnn
 from .clip_grad import clip_grad_norm_, clip_grad_value_
 from .convert_parameters import parameters_to_vector, vector_to_parameters
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
-           "vector_to_parameters"]
+           "vector_to_parameters", "rnn"]

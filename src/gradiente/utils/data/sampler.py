@@ -3,9 +3,10 @@
 import numpy as np
 
 from ...random import Generator, default_generator
+from ...tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler",
-           "BatchSampler"]
+           "WeightedRandomSampler", "BatchSampler"]
 
 
 class Sampler:
@@ -99,6 +100,59 @@ class SubsetRandomSampler(Sampler):
     def _index_array(self):
         rng = (self.generator or default_generator).rng
         return np.asarray(self.indices, dtype=np.int64)[rng.permutation(len(self.indices))]
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights``, with or
+    without replacement (PyTorch's ``torch.multinomial``; the draws come from the
+    ``generator``, or the default one, through NumPy, so they differ from PyTorch's)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) \
+                or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        array = np.asarray(weights.array if isinstance(weights, Tensor) else weights,
+                           dtype=np.float64)
+        if array.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(array.shape)}")
+        self.weights = Tensor._make(array)
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        return iter(self._index_array().tolist())
+
+    def __len__(self):
+        return self.num_samples
+
+    def _index_array(self):
+        # checked when drawing, as torch.multinomial does
+        weights, count = self.weights.array, self.num_samples
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise RuntimeError("WeightedRandomSampler: probability tensor contains either "
+                               "`inf`, `nan` or element < 0")
+        if weights.sum() <= 0:
+            raise RuntimeError("WeightedRandomSampler: invalid multinomial distribution (sum "
+                               "of probabilities <= 0)")
+        if not self.replacement and count > len(weights):
+            raise RuntimeError("WeightedRandomSampler: cannot sample n_sample > "
+                               "prob_dist.size(-1) samples without replacement")
+        rng = (self.generator or default_generator).rng
+        p = weights / weights.sum()
+        if self.replacement:
+            return rng.choice(len(weights), count, p=p)
+        positive = np.count_nonzero(weights)
+        drawn = rng.choice(len(weights), min(count, positive), replace=False, p=p)
+        # past the positive weights PyTorch goes on with the zero ones (in its top-k's order;
+        # here in a random order)
+        zeros = rng.permutation(np.flatnonzero(weights == 0))[:count - len(drawn)]
+        return np.concatenate([drawn, zeros])
 
 
 class BatchSampler(Sampler):

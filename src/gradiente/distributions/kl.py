@@ -1,0 +1,83 @@
+"""KL(p ‖ q) = E_p[log p(x) - log q(x)] in closed form, by rules registered per pair of types."""
+
+import math
+
+from ..nn import functional as F
+from ..ops.elementwise import where
+from .continuous import Exponential, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Categorical, OneHotCategorical
+
+__all__ = ["kl_divergence", "register_kl"]
+
+_KL_RULES = {}
+
+
+def register_kl(type_p, type_q):
+    """Decorator: ``@register_kl(Normal, Normal) def kl(p, q): ...``."""
+    def register(rule):
+        _KL_RULES[type_p, type_q] = rule
+        return rule
+    return register
+
+
+def kl_divergence(p, q):
+    """KL(p ‖ q), by the rule of the most specific registered pair of base classes."""
+    for type_p in type(p).__mro__:
+        for type_q in type(q).__mro__:
+            if (type_p, type_q) in _KL_RULES:
+                return _KL_RULES[type_p, type_q](p, q)
+    raise NotImplementedError(f"No KL(p || q) is implemented for p type {type(p).__name__} "
+                              f"and q type {type(q).__name__}")
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p, q):
+    """(r + ((μp - μq) / σq)² - 1 - log r) / 2, with r = (σp / σq)²."""
+    var_ratio = (p.scale / q.scale) ** 2
+    return 0.5 * (var_ratio + ((p.loc - q.loc) / q.scale) ** 2 - 1 - var_ratio.log())
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p, q):
+    """p log(p/q) + (1-p) log((1-p)/(1-q)), from the logits; ∞ where q puts 0 on p's mass."""
+    t1 = p.probs * (F.softplus(-q.logits) - F.softplus(-p.logits))
+    t1 = where(p.probs == 0, 0.0, where(q.probs == 0, math.inf, t1))
+    t2 = (1 - p.probs) * (F.softplus(q.logits) - F.softplus(p.logits))
+    t2 = where(p.probs == 1, 0.0, where(q.probs == 1, math.inf, t2))
+    return t1 + t2
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p, q):
+    """Σ_k p_k (log p_k - log q_k); ∞ where q_k = 0 < p_k."""
+    t = p.probs * (p.logits - q.logits)
+    t = where(p.probs == 0, 0.0, where(q.probs == 0, math.inf, t))
+    return t.sum(-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_onehotcategorical_onehotcategorical(p, q):
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p, q):
+    """log((bq - aq) / (bp - ap)); ∞ where p's interval leaves q's."""
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    return where((q.low > p.low) | (q.high < p.high), math.inf, result)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p, q):
+    """r - 1 - log r, with r = λq / λp."""
+    rate_ratio = q.rate / p.rate
+    return rate_ratio - 1 - rate_ratio.log()
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p, q):
+    """-log r + |μp - μq| / bq + r exp(-|μp - μq| / bp) - 1, with r = bp / bq."""
+    scale_ratio = p.scale / q.scale
+    loc_abs_diff = (p.loc - q.loc).abs()
+    return (-scale_ratio.log() + loc_abs_diff / q.scale
+            + scale_ratio * (-loc_abs_diff / p.scale).exp() - 1)
