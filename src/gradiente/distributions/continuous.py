@@ -8,45 +8,12 @@ import math
 
 import numpy as np
 
-from ..autograd.function import Function
 from ..creation import rand, randn, zeros_like
-from ..ops.elementwise import Erf, where
+from ..ops.elementwise import erfinv, where
 from . import constraints
 from .distribution import Distribution, broadcast_all
 
 __all__ = ["Normal", "Uniform", "Exponential", "Laplace"]
-
-
-class _Erfinv(Function):
-    """erf⁻¹ (not among gradiente's ops; Normal.icdf needs it)."""
-
-    numpy_rules = True
-    saves_output = True
-
-    @staticmethod
-    def forward(ctx, p):
-        """y = erf⁻¹(p): Winitzki's approximation (error < 2e-3), then three Halley steps on
-        erf(y) = p, each cubing the error."""
-        a = p.array.astype(np.float64)
-        with np.errstate(divide="ignore"):  # p = ±1: w = inf, y = ±inf
-            w = -np.log1p(-a * a)
-        b = 2 / (np.pi * 0.147) - w / 2
-        y = np.sign(a) * np.sqrt(np.sqrt(b * b + w / 0.147) - b)
-        finite = np.isfinite(y)
-        for _ in range(3):
-            step = (Erf.map(y[finite]) - a[finite]) * (math.sqrt(math.pi) / 2) * np.exp(
-                y[finite] ** 2)
-            y[finite] -= step / (1 + y[finite] * step)
-        return y.astype(p.array.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        """dp = g √π/2 exp(y²)"""
-        return g * (math.sqrt(math.pi) / 2) * np.exp(ctx.output ** 2)
-
-    @staticmethod
-    def jvp(ctx, dp):
-        return dp * (math.sqrt(math.pi) / 2) * (ctx.output ** 2).exp()
 
 
 class Normal(Distribution):
@@ -79,7 +46,7 @@ class Normal(Distribution):
 
     def icdf(self, value):
         """F⁻¹(p) = loc + scale √2 erf⁻¹(2p - 1)."""
-        return self.loc + self.scale * _Erfinv.apply(2 * value - 1) * math.sqrt(2)
+        return self.loc + self.scale * erfinv(2 * value - 1) * math.sqrt(2)
 
     def entropy(self):
         """H = 1/2 + log(√(2π) scale)."""
