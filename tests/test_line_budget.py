@@ -14,9 +14,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "src" / "gradiente"
 BUDGETS = {  # code lines; about a quarter above the size when the budget was set
     "(top level)": 1200,  # tensor, dtypes, device, creation, random, serialization
     "autograd": 1200,
-    "ops": 4900,
+    "ops": 5600,
     "func": 1500,
-    "nn": 3400,
+    "nn": 4400,
     "optim": 1400,
     "utils": 550,
     "explain": 1800,
@@ -25,7 +25,7 @@ BUDGETS = {  # code lines; about a quarter above the size when the budget was se
     "training": 600,
     "text": 260,
     "cli": 600,
-    "distributions": 400,
+    "distributions": 600,
 }
 
 
