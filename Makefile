@@ -23,7 +23,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/run.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff check src tests bench examples tools
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -128,3 +128,20 @@ def test_environment_variable_turns_blas_off():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, env={"GRADIENTE_BLAS": "0", "PATH": ""})
     assert done.stdout.split() == ["None", "0"]
+
+
+def test_num_threads_round_trip_through_numpys_openblas():
+    config = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    if config.get("name") != "scipy-openblas":
+        pytest.skip(f"NumPy built against {config.get('name')}")
+    import gradiente as gr
+    before = gr.get_num_threads()
+    try:
+        gr.set_num_threads(2)
+        assert gr.get_num_threads() == 2
+        gr.set_num_threads(1)
+        assert gr.get_num_threads() == 1
+    finally:
+        gr.set_num_threads(before)
+    with pytest.raises(ValueError, match="set_num_threads: expected a positive integer, got 0"):
+        gr.set_num_threads(0)

@@ -29,6 +29,7 @@ from . import func
 from .func import vmap
 from . import nn
 from . import linalg, distributions, cuda, backends, special
+from .blas import get_num_threads, set_num_threads
 from .backends import use_deterministic_algorithms, are_deterministic_algorithms_enabled
 from . import optim, utils
 from .serialization import save, load
@@ -56,5 +57,5 @@ __all__ = [
     "inference_mode", "is_grad_enabled", "optim", "utils", "save", "load", *_OP_NAMES,
 ]
 __all__ += ["func", "vmap", "nn", "explain", "linalg", "distributions", "cuda", "backends",
-            "special", "set_printoptions", "is_tensor", "numel", "is_floating_point",
+            "special", "get_num_threads", "set_num_threads", "set_printoptions", "is_tensor", "numel", "is_floating_point",
             "use_deterministic_algorithms", "are_deterministic_algorithms_enabled"]

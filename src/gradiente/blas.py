@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 
-__all__ = ["axpy_", "axpby_", "LIBRARY"]
+__all__ = ["axpy_", "axpby_", "LIBRARY", "get_num_threads", "set_num_threads"]
 
 # below this many elements a call through ctypes (about 5 µs with its checks) costs more than
 # NumPy's two passes (measured on float32 with OpenBLAS: break-even near 40,000)
@@ -25,16 +25,25 @@ _MIN_SIZE = 1 << 15
 _CHUNK = 1 << 16  # elements per slice of the NumPy fallback's scratch buffer
 
 
+def _numpy_extension():
+    """A handle on NumPy's extension module: its symbol lookup also searches the libraries it
+    loaded, among them its BLAS."""
+    from numpy._core import _multiarray_umath
+    try:
+        return ctypes.CDLL(_multiarray_umath.__file__)
+    except OSError:
+        return None
+
+
+_LIBRARY_HANDLE = _numpy_extension()
+
+
 def _find():
     """{dtype: (axpy, axpby)} from NumPy's BLAS, a description and the largest length the
     routines take; ({}, None, 0) if not found."""
-    if os.environ.get("GRADIENTE_BLAS", "1") == "0":
+    if os.environ.get("GRADIENTE_BLAS", "1") == "0" or _LIBRARY_HANDLE is None:
         return {}, None, 0
-    from numpy._core import _multiarray_umath
-    try:  # the extension's handle: its symbol lookup also searches the libraries it loaded
-        library = ctypes.CDLL(_multiarray_umath.__file__)
-    except OSError:
-        return {}, None, 0
+    library = _LIBRARY_HANDLE
     # OpenBLAS as NumPy's wheels ship it (64-bit integers, prefixed names), then plain CBLAS
     for prefix, suffix, integer in (("scipy_cblas_", "64_", ctypes.c_int64),
                                     ("cblas_", "64_", ctypes.c_int64),
@@ -116,3 +125,32 @@ def axpby_(alpha, x, beta, y):
     y *= beta
     y += x if alpha == 1 else alpha * x
     return y
+
+
+def _thread_control(op):
+    """OpenBLAS's (get, set) number-of-threads functions, as NumPy's wheels or a plain build
+    name them."""
+    for get_name, set_name in (("scipy_openblas_get_num_threads64_",
+                                "scipy_openblas_set_num_threads64_"),
+                               ("openblas_get_num_threads", "openblas_set_num_threads")):
+        try:
+            getter = getattr(_LIBRARY_HANDLE, get_name)
+            setter = getattr(_LIBRARY_HANDLE, set_name)
+        except (AttributeError, TypeError):
+            continue
+        getter.restype, setter.argtypes = ctypes.c_int, (ctypes.c_int,)
+        return getter, setter
+    raise RuntimeError(f"{op}: NumPy's BLAS offers no thread control gradiente can find; set "
+                       f"OPENBLAS_NUM_THREADS or OMP_NUM_THREADS before starting Python")
+
+
+def get_num_threads():
+    """The threads NumPy's BLAS uses for matrix products (gradiente's only parallel work)."""
+    return int(_thread_control("get_num_threads")[0]())
+
+
+def set_num_threads(n):
+    """Let NumPy's BLAS use ``n`` threads for matrix products, as ``torch.set_num_threads``."""
+    if not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads: expected a positive integer, got {n!r}")
+    _thread_control("set_num_threads")[1](n)
