@@ -3,8 +3,9 @@ Transformer (decoder-only, causal mask) trained on the first names that ship wit
 then sampling new names. Lecture 003's language model (a vocabulary, one-hot vectors, a
 probability vector over the next character), with self-attention in place of a fixed window.
 
-Run: ``python examples/transformer_names.py`` (2 minutes; GRADIENTE_QUICK=1 for a few steps). With PyTorch
-installed, ``import torch`` in place of ``import gradiente as torch`` trains the same model.
+Run: ``python examples/transformer_names.py`` (2 minutes; GRADIENTE_QUICK=1 for a few
+steps). With PyTorch installed, ``import torch`` in place of ``import gradiente as torch``
+trains the same model.
 """
 
 import math
