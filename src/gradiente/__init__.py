@@ -57,5 +57,6 @@ __all__ = [
     "inference_mode", "is_grad_enabled", "optim", "utils", "save", "load", *_OP_NAMES,
 ]
 __all__ += ["func", "vmap", "nn", "explain", "linalg", "distributions", "cuda", "backends",
-            "special", "get_num_threads", "set_num_threads", "set_printoptions", "is_tensor", "numel", "is_floating_point",
-            "use_deterministic_algorithms", "are_deterministic_algorithms_enabled"]
+            "special", "get_num_threads", "set_num_threads", "set_printoptions", "is_tensor",
+            "numel", "is_floating_point", "use_deterministic_algorithms",
+            "are_deterministic_algorithms_enabled"]
