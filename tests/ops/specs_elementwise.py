@@ -257,3 +257,26 @@ SPECS += [
     OpSpec("nan_to_num", lambda lib, x: lib.nan_to_num(x * 2), UNARY_SHAPES[:3],
            covers=("Where", "Mul")),
 ]
+
+
+def _positive_denominators(rng, shapes):
+    arrays = [rng.uniform(-2, 2, size=s) for s in shapes]
+    arrays[-1] = np.sign(arrays[-1] + 1e-3) * (np.abs(arrays[-1]) + 0.5)
+    return arrays
+
+
+SPECS += [
+    # d/dy of copysign and nextafter is none (PyTorch: zeros), so only x is differentiated
+    OpSpec("copysign", lambda lib, x, y: lib.copysign(x, y), BINARY_SHAPES, diff_args=(0,)),
+    OpSpec("copysign_scalar", lambda lib, x: x.copysign(-1.0), UNARY_SHAPES[:3],
+           covers=("Copysign",)),
+    OpSpec("nextafter", lambda lib, x, y: lib.nextafter(x, y), BINARY_SHAPES, diff_args=(0,)),
+    OpSpec("ldexp", lambda lib, x, y: lib.ldexp(x, y), BINARY_SHAPES, covers=("Mul", "Pow")),
+    OpSpec("frexp_mantissa", lambda lib, x: lib.frexp(x)[0], UNARY_SHAPES,
+           make_inputs=away_from_integers(-3, 3, halves=True), covers=("Mul",)),
+    OpSpec("addcmul", lambda lib, x, y, z: (lib.addcmul(x, y, z), x.addcmul(y, z, value=-0.5)),
+           [((), (), ()), ((3,), (2, 1), (3,)), ((2, 3), (2, 3), (1, 3))], covers=("Mul", "Add")),
+    OpSpec("addcdiv", lambda lib, x, y, z: (lib.addcdiv(x, y, z), (x * 1).addcdiv_(y, z, value=2)),
+           [((), (), ()), ((2, 3), (2, 1), (3,)), ((2, 3), (2, 3), (1, 3))],
+           make_inputs=_positive_denominators, covers=("Div", "Add")),
+]

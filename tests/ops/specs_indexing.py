@@ -145,3 +145,43 @@ SPECS = [
            lambda lib, x: lib.repeat_interleave(x, lib.tensor([1, 0, 3]), dim=-1),
            [((3,),), ((2, 3),)], covers=("IndexSelect",)),
 ]
+
+
+def _long(lib, values):
+    return lib.tensor(np.asarray(values, dtype=np.int64))
+
+
+def _reduce_index(lib, x, src, dim):
+    """Targets along dim with repeats and untouched positions (index shaped as src)."""
+    return _long(lib, _index(src.shape, dim, src.shape[dim], seed=1) % max(x.shape[dim] - 1, 1))
+
+
+SPECS += [
+    OpSpec("index_copy", lambda lib, x, s: x.index_copy(1, _long(lib, [2, 0]), s),
+           [((3, 4), (3, 2)), ((2, 3, 2), (2, 2, 2))], covers=("IndexPut",)),
+    OpSpec("masked_scatter", lambda lib, x, s: x.masked_scatter(_mask(lib, x.shape[-1:]), s),
+           [((4,), (5,)), ((2, 3), (2, 3)), ((2, 2, 3), (9,))], covers=("IndexPut", "GetItem")),
+    OpSpec("put", lambda lib, x, s: (x.put(_long(lib, [-1, 0, 1]), s),
+                                     x.put(_long(lib, [1, 1, 0]), s, accumulate=True)),
+           [((3,), (3,)), ((2, 3), (1, 3))], covers=("IndexPut",)),
+    OpSpec("select_scatter", lambda lib, x, s: lib.select_scatter(x, s, 1, -1),
+           [((2, 3), (2,)), ((2, 3, 4), (2, 4))], covers=("IndexPut",)),
+    OpSpec("slice_scatter", lambda lib, x, s: lib.slice_scatter(x, s, -1, 1, None, 2),
+           [((5,), (2,)), ((2, 4), (2, 2))], covers=("IndexPut",)),
+    OpSpec("diagonal_scatter", lambda lib, x, s: lib.diagonal_scatter(x, s, 1, 0, x.dim() - 1),
+           [((3, 4), (3,)), ((2, 3, 4), (3, 2))], covers=("IndexPut",)),
+    OpSpec("diagonal_scatter_below", lambda lib, x, s: x.diagonal_scatter(s, -1, -1, 0),
+           [((4, 3), (2,)), ((3, 2, 3), (2, 2))], covers=("IndexPut",)),
+    OpSpec("fill_diagonal_", lambda lib, x: (x * 1).fill_diagonal_(0.5, wrap=True),
+           [((5, 2),), ((3, 3, 3),)], covers=("Where",)),
+    *[OpSpec(f"scatter_reduce_{reduce}_{'self' if include_self else 'no_self'}",
+             lambda lib, x, s, reduce=reduce, include_self=include_self: x.scatter_reduce(
+                 -1, _reduce_index(lib, x, s, -1), s, reduce, include_self=include_self),
+             [((4,), (6,)), ((2, 4), (2, 5)), ((2, 3, 3), (1, 2, 4))],
+             covers=("ScatterAdd", "IndexPut", "Amax", "Prod", "Div", "Where"))
+      for reduce in ("sum", "prod", "mean", "amax", "amin") for include_self in (True, False)],
+    OpSpec("index_reduce", lambda lib, x, s: tuple(
+        x.index_reduce(0, _long(lib, [1, 0, 1]), s, reduce, include_self=include_self)
+        for reduce in ("prod", "mean", "amax", "amin") for include_self in (True, False)),
+        [((2,), (3,)), ((3, 2), (3, 2))], covers=("IndexPut", "Amin")),
+]

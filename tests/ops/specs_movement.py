@@ -103,3 +103,24 @@ SPECS = [
     OpSpec("column_stack", lambda lib, x, y, z: lib.column_stack((x, y, z)),
            [((3,), (3, 2), (3,)), ((), (1, 3), ())], covers=("Reshape", "Cat")),
 ]
+
+SPECS += [
+    OpSpec("tensor_split_sections", lambda lib, x: lib.tensor_split(x, 3, dim=-1),
+           [((5,),), ((2, 4),), ((2, 3, 2),)], covers=("Narrow",)),
+    OpSpec("tensor_split_indices", lambda lib, x: x.tensor_split([1, -1, 2, 9]),
+           [((4,),), ((5, 2),)], covers=("Narrow",)),
+    OpSpec("hsplit_vsplit_dsplit", lambda lib, x: (*lib.hsplit(x, 2), *lib.vsplit(x, [1]),
+                                                   *lib.dsplit(x, [1, 2])),
+           [((2, 4, 3),), ((3, 2, 4),)], covers=("Narrow",)),
+    OpSpec("split_with_sizes", lambda lib, x: x.split_with_sizes([2, 0, 1], 1),
+           [((2, 3),), ((1, 3, 2),)], covers=("Narrow",)),
+    OpSpec("unsafe_chunk_split", lambda lib, x: (*x.unsafe_chunk(2, 0), *x.unsafe_split(2, -1)),
+           [((3, 3),), ((4, 5),)], covers=("Narrow",)),
+    # overlapping windows (step < size): the adjoint adds the copies
+    OpSpec("unfold", lambda lib, x: x.unfold(-1, 2, 1) if x.dim() else x.unfold(0, 1, 1),
+           [((),), ((4,),), ((3, 5),), ((2, 3, 4),)], covers=("GetItem",)),
+    OpSpec("unfold_strided", lambda lib, x: x.unfold(0, 2, 3), [((7,),), ((5, 2, 3),)],
+           covers=("GetItem",)),
+    OpSpec("transpose_inplace", lambda lib, x: (x * 2).transpose_(0, -1).t_().unsqueeze_(1)
+           .squeeze_(1).swapaxes_(0, 1), [((2, 3),), ((3, 1),)], covers=("Permute", "Reshape")),
+]

@@ -962,6 +962,7 @@ def _register_functions():
         indexing.gather: _along_dim("input", "index", when=_index_batched),
         indexing.scatter: _along_dim("input", "index", "src", when=_index_batched),
         indexing.scatter_add: _along_dim("input", "index", "src", when=_index_batched),
+        indexing.scatter_reduce: _along_dim("input", "index", "src"),
         indexing.index_select: _index_select,
         indexing.index_add: _index_add,
         indexing.index_fill: _index_fill,

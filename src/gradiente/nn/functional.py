@@ -12,9 +12,10 @@ import numpy as np
 
 from ..ops import _inplace
 from .. import dtypes
-from ..creation import zeros_like
+from ..creation import zeros, zeros_like
 from ..ops import elementwise as _ew
 from ..ops import movement as _movement
+from ..ops import conv as _conv
 from ..ops import nn as _nn
 from ..ops.conv import (  # the convolutions and poolings, in torch's namespace
     adaptive_avg_pool1d,
@@ -47,6 +48,10 @@ __all__ = [
     "unfold", "fold", "interpolate", "scaled_dot_product_attention",
     "multi_head_attention_forward", "group_norm", "cosine_similarity", "pairwise_distance",
     "pixel_shuffle", "pixel_unshuffle", "gumbel_softmax",
+    "gaussian_nll_loss", "poisson_nll_loss", "margin_ranking_loss", "hinge_embedding_loss",
+    "cosine_embedding_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+    "multi_margin_loss", "multilabel_margin_loss", "triplet_margin_loss",
+    "triplet_margin_with_distance_loss", "pdist",
 ]
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -304,6 +309,417 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if weight is not None:
         out = out * weight.reshape(affine_shape)
     return out if bias is None else out + bias.reshape(affine_shape)
+
+
+# ----- 3-D, adaptive max and LP pooling, unpooling, norms, shrinks, alpha dropout, bags -------
+
+__all__ += [
+    "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "max_pool1d_with_indices",
+    "max_pool2d_with_indices", "max_pool3d_with_indices", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "adaptive_max_pool3d", "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices", "adaptive_max_pool3d_with_indices", "lp_pool1d",
+    "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "instance_norm",
+    "rms_norm", "local_response_norm", "glu", "threshold", "threshold_", "hardshrink",
+    "softshrink", "rrelu", "rrelu_", "alpha_dropout", "feature_alpha_dropout", "dropout3d",
+    "channel_shuffle", "embedding_bag",
+]
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _conv._max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
+                           ceil_mode, return_indices)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _conv._avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                           count_include_pad, divisor_override)
+
+
+def _adaptive_sizes(op, nd, input, output_size):
+    """output_size as nd ints, None entries (keep that dim's size) filled from the input."""
+    if isinstance(output_size, int) or output_size is None:
+        output_size = (output_size,) * nd
+    if len(output_size) != nd:
+        raise ValueError(f"{op}: output_size must be an int or a tuple of {nd} ints or None, "
+                         f"got {output_size}")
+    return tuple(input.shape[input.ndim - nd + d] if o is None else int(o)
+                 for d, o in enumerate(output_size))
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _conv._adaptive_avg_pool("adaptive_avg_pool3d", 3, input, _adaptive_sizes(
+        "adaptive_avg_pool3d", 3, input, output_size))
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool1d returning (values, indices) whatever ``return_indices`` says, as PyTorch."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def _adaptive_max_pool(op, nd, input, output_size, return_indices):
+    """The max of each of PyTorch's bins [floor(i·n/o), ceil((i+1)·n/o)) per spatial dim."""
+    batched, unbatched = _conv._batched(op, input, nd)
+    spatial = tuple(batched.shape[2:])
+    sizes = _adaptive_sizes(op, nd, batched, output_size)
+    if any(n == 0 for n in spatial) or any(o <= 0 for o in sizes):
+        raise RuntimeError(f"{op}: expected a non-empty input and a positive output_size, got "
+                           f"input shape {tuple(input.shape)} and output_size {sizes}")
+    # each bin's flat positions in its plane, padded to the longest bin by repeating the bin's
+    # first position: that comes after the original in scan order, so neither the max nor the
+    # first maximum (PyTorch's choice on ties) changes
+    flat = np.zeros((1,) * (2 * nd), dtype=np.int64)
+    for d, (n, o) in enumerate(zip(spatial, sizes)):
+        starts, stops = np.arange(o) * n // o, -(-(np.arange(1, o + 1) * n) // o)
+        positions = starts[:, None] + np.arange(int((stops - starts).max()))
+        positions = np.where(positions < stops[:, None], positions, starts[:, None])
+        shape = [1] * (2 * nd)
+        shape[d], shape[nd + d] = positions.shape
+        flat = flat * n + positions.reshape(shape)
+    flat = flat.reshape(math.prod(sizes), -1)
+    planes = batched.reshape(batched.shape[0], batched.shape[1], -1)
+    gathered = planes.index_select(2, Tensor._make(flat.reshape(-1)))
+    values, chosen = gathered.reshape(planes.shape[:2] + flat.shape).max(-1)
+    out = values.reshape(tuple(batched.shape[:2]) + sizes)
+    if unbatched:
+        out = out.squeeze(0)
+    if not return_indices:
+        return out
+    indices = flat[np.arange(flat.shape[0]), chosen.array].reshape(out.shape)
+    return out, Tensor._make(indices)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    return _adaptive_max_pool("adaptive_max_pool1d", 1, input, output_size, return_indices)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """Max pooling to a fixed output size; ``return_indices`` adds each max's flat position."""
+    return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+def _lp_pool(nd, input, norm_type, kernel_size, stride, ceil_mode):
+    """(Σ x^p over each window)^(1/p), computed as PyTorch: from the window means."""
+    kernel = _conv._tuple(f"lp_pool{nd}d", "kernel_size", kernel_size, nd)
+    pool = (avg_pool1d, avg_pool2d, avg_pool3d)[nd - 1]
+    out = pool(input ** norm_type, kernel, stride, 0, ceil_mode)
+    return (_ew.sign(out) * relu(_ew.abs(out)) * math.prod(kernel)) ** (1.0 / norm_type)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(1, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(2, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _lp_pool(3, input, norm_type, kernel_size, stride, ceil_mode)
+
+
+def _max_unpool(op, nd, input, indices, kernel_size, stride, padding, output_size):
+    """Zeros with each input value put at its flat position (``indices``) in its plane."""
+    kernel = _conv._tuple(op, "kernel_size", kernel_size, nd)
+    stride = kernel if stride is None else _conv._tuple(op, "stride", stride, nd)
+    padding = _conv._tuple(op, "padding", padding, nd)
+    if input.ndim not in (nd + 1, nd + 2) or tuple(indices.shape) != tuple(input.shape):
+        raise RuntimeError(f"{op}: expected a {nd + 1}-D or {nd + 2}-D input and indices of the "
+                           f"same shape, got {tuple(input.shape)} and {tuple(indices.shape)}")
+    default = [(n - 1) * s + k - 2 * p for n, k, s, p in
+               zip(input.shape[-nd:], kernel, stride, padding)]
+    size = default
+    if output_size is not None:
+        size = [int(n) for n in output_size][-nd:] if len(output_size) == nd + 2 else \
+            [int(n) for n in output_size]
+        if len(size) != nd:
+            raise ValueError(f"{op}: output_size should be a sequence containing {nd} or "
+                             f"{nd + 2} elements, but it has a length of '{len(output_size)}'")
+        for d, (n, m, s) in enumerate(zip(size, default, stride)):
+            if not m - s < n < m + s:
+                raise ValueError(f'{op}: invalid output_size "{output_size}" (dim {d} must be '
+                                 f'between {m - s} and {m + s})')
+    lead, plane = tuple(input.shape[:-nd]), math.prod(size)
+    index = indices.reshape(lead + (-1,))
+    if index.numel() and (int(index.array.min()) < 0 or int(index.array.max()) >= plane):
+        raise RuntimeError(f"{op}: found an invalid max index {int(index.array.max())} (output "
+                           f"volumes are of size {'x'.join(map(str, size))})")
+    out = zeros(lead + (plane,), dtype=input.dtype, device=input.device)
+    return out.scatter(-1, index, input.reshape(lead + (-1,))).reshape(lead + tuple(size))
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool1d", 1, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The partial inverse of max_pool2d: its maxima back at ``indices``, zeros elsewhere."""
+    return _max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding,
+                       output_size)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Normalise each channel of each example over its positions (dims 2...); running
+    statistics are updated with the batch's mean of the per-example mean and unbiased var."""
+    shape = tuple(input.shape)
+    if not use_input_stats:
+        out = batch_norm(input, running_mean, running_var, None, None, False, momentum, eps)
+    elif math.prod(shape[2:]) == 1:
+        raise ValueError(f"instance_norm: Expected more than 1 spatial element when training, "
+                         f"got input size {shape}")
+    else:
+        planes = input.reshape(shape[0], shape[1], -1)
+        out = _nn.layer_norm(planes, (planes.shape[-1],), None, None, eps).reshape(shape)
+        if running_mean is not None or running_var is not None:  # values read only here
+            values = planes.array
+            for buffer, stat in ((running_mean, values.mean(-1)),
+                                 (running_var, values.var(-1, ddof=1))):
+                if buffer is not None:
+                    buffer.array[...] = (1 - momentum) * buffer.array + momentum * stat.mean(0)
+                    bump_version(buffer)
+    affine_shape = (1, -1) + (1,) * (len(shape) - 2)
+    if weight is not None:
+        out = out * weight.reshape(affine_shape)
+    return out if bias is None else out + bias.reshape(affine_shape)
+
+
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / √(mean(x²) + eps) · weight over the trailing ``normalized_shape`` dims; eps=None is
+    the machine epsilon of the input's dtype."""
+    normalized_shape = ((normalized_shape,) if isinstance(normalized_shape, int)
+                        else tuple(normalized_shape))
+    n = len(normalized_shape)
+    if n > input.ndim or tuple(input.shape[input.ndim - n:]) != normalized_shape:
+        raise RuntimeError(f"rms_norm: Given normalized_shape={list(normalized_shape)}, expected "
+                           f"input with shape [*, {', '.join(map(str, normalized_shape))}], but "
+                           f"got input of size {tuple(input.shape)}")
+    if eps is None:
+        eps = float(np.finfo(dtypes.to_numpy_dtype(input.dtype)).eps)
+    out = input * ((input * input).mean(tuple(range(-n, 0)), keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
+def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
+    """x / (k + alpha · mean of x² over ``size`` neighbouring channels)^beta"""
+    if input.ndim < 3:
+        raise ValueError(f"local_response_norm: Expected 3D or higher dimensionality input (got "
+                         f"{input.ndim} dimensions, shape {tuple(input.shape)})")
+    if input.numel() == 0:
+        return input
+    shape = tuple(input.shape)
+    squares = pad((input * input).reshape(shape[0], shape[1], -1),
+                  (0, 0, size // 2, (size - 1) // 2))
+    total = squares.narrow(1, 0, shape[1])
+    for j in range(1, size):
+        total = total + squares.narrow(1, j, shape[1])
+    return input / (total.reshape(shape) * (alpha / size) + k) ** beta
+
+
+def glu(input, dim=-1):
+    """a · sigmoid(b), for a and b the two halves of ``input`` along ``dim``."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    if input.shape[dim] % 2:
+        raise RuntimeError(f"glu: Halving dimension must be even, but dimension "
+                           f"{dim % input.ndim} is size {input.shape[dim]} (input shape "
+                           f"{tuple(input.shape)})")
+    first, second = input.chunk(2, dim)
+    return first * _ew.sigmoid(second)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value"""
+    out = _ew.where(input > threshold, input, value)
+    return _write_inplace(input, out, "threshold_") if inplace else out
+
+
+def threshold_(input, threshold, value):
+    return _write_inplace(input, _ew.where(input > threshold, input, value), "threshold_")
+
+
+def hardshrink(input, lambd=0.5):
+    """x where |x| > lambd, else 0"""
+    return _ew.where(_ew.abs(input) > lambd, input, 0.0)
+
+
+def softshrink(input, lambd=0.5):
+    """x - lambd where x > lambd, x + lambd where x < -lambd, else 0"""
+    if lambd < 0:
+        raise RuntimeError(f"softshrink: lambda must be greater or equal to 0, but found to be "
+                           f"{lambd}.")
+    return _ew.where(input > lambd, input - lambd, _ew.where(input < -lambd, input + lambd, 0.0))
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """x where x > 0, else a·x with a ~ U(lower, upper) per element while training and
+    a = (lower + upper) / 2 otherwise."""
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace=inplace)
+    draws = rng_of(None).random(tuple(input.shape))
+    slopes = (lower + (upper - lower) * draws).astype(dtypes.to_numpy_dtype(input.dtype))
+    out = _ew.where(input > 0, input, input * drawn(Tensor._make(slopes)))
+    return _write_inplace(input, out, "rrelu_") if inplace else out
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+_SELU_SATURATION = 1.7580993408473766  # SELU's scale · alpha: its limit is -this at -inf
+
+
+def _alpha_dropout(op, input, p, training, inplace, mask_shape):
+    """Dropped values set to SELU's saturation, then an affine map a·x + b that keeps the mean
+    and variance of unit-normal inputs (PyTorch's formula)."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0 or input.numel() == 0:
+        return input
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        dtype = dtypes.to_numpy_dtype(input.dtype)
+        keep = (rng_of(None).random(mask_shape) >= p).astype(dtype)
+        a = 1.0 / math.sqrt((_SELU_SATURATION ** 2 * p + 1) * (1 - p))
+        shift = (keep - 1) * (_SELU_SATURATION * a) + _SELU_SATURATION * a * p
+        out = (input * drawn(Tensor._make((keep * a).astype(dtype)))
+               + drawn(Tensor._make(shift.astype(dtype))))
+    return _write_inplace(input, out, f"{op}_") if inplace else out
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """Dropout for SELU networks: each element dropped with probability p (training only)."""
+    return _alpha_dropout("alpha_dropout", input, p, training, inplace, tuple(input.shape))
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout of whole channels: one draw per (example, channel) of (N, C, ...)."""
+    if input.ndim < 2:
+        raise RuntimeError(f"feature_alpha_dropout: Feature dropout requires at least 2 "
+                           f"dimensions in the input, got shape {tuple(input.shape)}")
+    mask_shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    return _alpha_dropout("feature_alpha_dropout", input, p, training, inplace, mask_shape)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, D, H, W) or (C, D, H, W) inputs with probability p."""
+    return _dropout("dropout3d", input, p, training, inplace, _channel_mask_shape(input, 3))
+
+
+def channel_shuffle(input, groups):
+    """(N, C, *) with its channels, viewed as (groups, C / groups), transposed."""
+    shape = tuple(input.shape)
+    if input.ndim < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but "
+                           f"got input with sizes {shape}")
+    if groups <= 0 or shape[1] % groups:
+        raise RuntimeError(f"channel_shuffle: Number of channels must be divisible by groups "
+                           f"(a positive number). Got {shape[1]} channels and {groups} groups.")
+    x = input.reshape(shape[0], groups, shape[1] // groups, *shape[2:])
+    return x.transpose(1, 2).reshape(shape)
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    """The sum, mean or max of the rows of ``weight`` in each bag of indices: each row of a 2-D
+    ``input``, or each piece of a 1-D one starting at ``offsets``. Entries equal to padding_idx
+    are left out of their bag; an empty bag gives zeros."""
+    if per_sample_weights is not None and tuple(per_sample_weights.shape) != tuple(input.shape):
+        raise ValueError(f"embedding_bag: If per_sample_weights ({tuple(per_sample_weights.shape)}"
+                         f") is not None, then it must have the same shape as the input "
+                         f"({tuple(input.shape)})")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding_bag: weight has to be a 2D Tensor, but got Tensor of "
+                         f"dimension {weight.ndim}")
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError(f"embedding_bag: mode has to be one of sum, mean or max, got {mode!r}")
+    if mode == "max" and scale_grad_by_freq:
+        raise ValueError("max mode does not support scaling the gradient by the frequency")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}').")
+    if sparse:
+        raise NotImplementedError("embedding_bag: sparse=True is not supported: gradiente has no "
+                                  "sparse tensors to hold a sparse gradient")
+    flat = input.array.reshape(-1)
+    if input.ndim == 2:
+        if offsets is not None:
+            raise ValueError("embedding_bag: if input is 2D, then offsets has to be None, as "
+                             "input is treated is a mini-batch of fixed length sequences")
+        bags, bag_of = input.shape[0], np.repeat(np.arange(input.shape[0]), input.shape[1])
+    elif input.ndim == 1:
+        if offsets is None or offsets.ndim != 1:
+            raise ValueError(f"embedding_bag: offsets has to be a 1D Tensor but got "
+                             f"{None if offsets is None else tuple(offsets.shape)}")
+        starts = offsets.array
+        if starts.size and starts[0] != 0:
+            raise RuntimeError(f"embedding_bag: offsets[0] has to be 0, i.e., the first sequence "
+                               f"in the mini-batch has to start from position 0. However, got "
+                               f"{starts[0]}")
+        if include_last_offset:  # PyTorch (CPU) ends the last bag at the input's end anyway
+            starts = starts[:-1]
+        bags = len(starts)
+        bag_of = np.searchsorted(starts, np.arange(flat.size), side="right") - 1
+    else:
+        raise ValueError(f"embedding_bag: input has to be 1D or 2D Tensor, but got Tensor of "
+                         f"dimension {input.ndim}")
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, max_norm, norm_type)
+    keep = (bag_of >= 0) & (flat != (-1 if padding_idx is None else padding_idx % len(weight)))
+    kept, bag_ids = np.flatnonzero(keep), bag_of[keep]
+    rows = _nn.embedding(Tensor._make(flat[kept]), weight, None, scale_grad_by_freq)
+    if per_sample_weights is not None:
+        rows = rows * per_sample_weights.reshape(-1)[Tensor._make(kept)].unsqueeze(1)
+    counts = np.bincount(bag_ids, minlength=bags)
+    if mode != "max":
+        out = zeros((bags, weight.shape[1]), dtype=rows.dtype, device=weight.device)
+        out = out.index_add(0, Tensor._make(bag_ids), rows)
+        return out if mode == "sum" else out / Tensor._make(
+            np.maximum(counts, 1)[:, None].astype(dtypes.to_numpy_dtype(out.dtype)))
+    # each bag's rows in a (bags, longest, D) block, padded with a -inf row (index len(rows));
+    # bag_ids is sorted, so an entry's place in its bag is its distance from the bag's start
+    places = np.arange(len(kept)) - np.repeat(np.cumsum(counts) - counts, counts)
+    slots = np.full((bags, max(int(counts.max(initial=0)), 1)), len(kept))
+    slots[bag_ids, places] = np.arange(len(kept))
+    block = pad(rows, (0, 0, 0, 1), value=-math.inf)[Tensor._make(slots)]
+    return _ew.where(Tensor._make(counts[:, None] > 0), block.max(1).values, 0.0)
 
 
 # ----- attention ------------------------------------------------------------------------------
@@ -716,7 +1132,9 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     diff = input - target
     size = _ew.abs(diff)
     loss = _ew.where(size <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta))
-    return _reduce("huber_loss", loss, reduction, weight)
+    if weight is not None:  # PyTorch's weighted huber mean divides by the count, not Σ weight
+        loss = _reduce("huber_loss", loss, "none", weight)
+    return _reduce("huber_loss", loss, reduction)
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -821,3 +1239,241 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if reduction == "batchmean":
         return loss.sum() / (input.shape[0] if input.ndim else 1)
     return _reduce("kl_div", loss, reduction)
+
+
+def _shape(x):
+    return tuple(x.shape)
+
+
+def _apply_reduction(op, loss, reduction, size_average=None, reduce=None):
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _reduce(op, loss, reduction)
+
+
+def _hinge(z):
+    """max(z, 0) with gradient 1 only where z > 0, as PyTorch's loops (z == 0 adds nothing)."""
+    return _ew.where(z > 0, z, 0.0)
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    """0.5 (log max(var, eps) + (x - y)² / max(var, eps)) (+ 0.5 log 2π if ``full``).
+
+    ``var`` has the input's shape, lacks its last dim, or differs from it in one dim of size
+    1; a Python number is one variance for all.
+    """
+    if isinstance(var, (int, float)):
+        if var < 0:
+            raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+        var = zeros_like(input) + var
+    elif bool((var < 0).any()):
+        raise ValueError("gaussian_nll_loss: var has negative entry/entries")
+    if _shape(var) != _shape(input):
+        if _shape(input)[:-1] == _shape(var):
+            var = var.unsqueeze(-1)
+        elif not (var.ndim == input.ndim and sum(
+                v for i, v in zip(_shape(input), _shape(var)) if i != v) == 1):
+            raise ValueError(f"gaussian_nll_loss: var is of incorrect size {_shape(var)} for "
+                             f"input of size {_shape(input)}")
+    _check_reduction("gaussian_nll_loss", reduction)
+    # PyTorch clamps var under no_grad: the value is clamped, the gradient passes as if not
+    var = var + (_ew.clamp(var, min=eps) - var).detach()
+    loss = 0.5 * (_ew.log(var) + (input - target) ** 2 / var)
+    if full:
+        loss = loss + 0.5 * math.log(2 * math.pi)
+    return _reduce("gaussian_nll_loss", loss, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    """exp(x) - y x (``log_input``) or x - y log(x + eps), plus Stirling's
+    y log y - y + 0.5 log(2π y) where y > 1 if ``full``."""
+    if log_input:
+        loss = _ew.exp(input) - target * input
+    else:
+        loss = input - target * _ew.log(input + eps)
+    if full:
+        above_one = target > 1
+        safe = _ew.where(above_one, target, 1.0)  # no 0 * log 0 in the masked-out entries
+        stirling = safe * _ew.log(safe) - safe + 0.5 * _ew.log(2 * math.pi * safe)
+        loss = loss + _ew.where(above_one, stirling, 0.0)
+    return _apply_reduction("poisson_nll_loss", loss, reduction, size_average, reduce)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    """max(0, -y (x1 - x2) + margin)"""
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"margin_ranking_loss: all input tensors should have the same "
+                           f"dimension, got sizes input1 {_shape(input1)}, input2 "
+                           f"{_shape(input2)}, target {_shape(target)}")
+    loss = _ew.clamp(-target * (input1 - input2) + margin, min=0)
+    return _apply_reduction("margin_ranking_loss", loss, reduction, size_average, reduce)
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    """x where y == 1, max(0, margin - x) where y == -1"""
+    zeros = zeros_like(input)
+    loss = (_ew.where(target != 1, _ew.clamp(margin - input, min=0), zeros)
+            + _ew.where(target != -1, input, zeros))
+    return _apply_reduction("hinge_embedding_loss", loss, reduction, size_average, reduce)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    """1 - cos(x1, x2) where y == 1, max(0, cos(x1, x2) - margin) where y == -1"""
+    dim = target.ndim
+    if dim > 1 or not input1.ndim == input2.ndim == dim + 1:
+        raise RuntimeError(f"cosine_embedding_loss: expected a 0-D target with 1-D inputs or a "
+                           f"1-D target with 2-D inputs, got target {_shape(target)}, input1 "
+                           f"{_shape(input1)}, input2 {_shape(input2)}")
+    products = (input1 * input2).sum(dim)
+    squares1 = (input1 * input1).sum(dim) + 1e-12
+    squares2 = (input2 * input2).sum(dim) + 1e-12
+    cos = products / _ew.sqrt(squares1 * squares2)
+    zeros = zeros_like(cos)
+    loss = (_ew.where(target == 1, 1 - cos, zeros)
+            + _ew.where(target == -1, _ew.clamp(cos - margin, min=0), zeros))
+    return _apply_reduction("cosine_embedding_loss", loss, reduction, size_average, reduce)
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """log(1 + exp(-y x))"""
+    loss = _ew.log1p(_ew.exp(-input * target))
+    return _apply_reduction("soft_margin_loss", loss, reduction, size_average, reduce)
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    """-mean over classes of w (y log σ(x) + (1 - y) log σ(-x))"""
+    loss = -(target * _ew.logsigmoid(input) + (1 - target) * _ew.logsigmoid(-input))
+    if weight is not None:
+        loss = loss * weight
+    loss = loss.sum(input.ndim - 1) / input.shape[-1]
+    return _apply_reduction("multilabel_soft_margin_loss", loss, reduction, size_average, reduce)
+
+
+def _margin_frames(op, input, target, target_matches):
+    """Frames and classes of a multi-margin input (C) or (N, C); checks the target's size."""
+    if input.numel() == 0 or input.ndim > 2:
+        raise RuntimeError(f"{op}: expected a non-empty vector or matrix, got input of size "
+                           f"{_shape(input)}")
+    frames = input.shape[0] if input.ndim == 2 else 1
+    classes = input.shape[-1] if input.ndim else 1
+    if not target_matches(frames, classes):
+        raise RuntimeError(f"{op}: inconsistent target size {_shape(target)} for input of size "
+                           f"{_shape(input)}")
+    return input.reshape(frames, classes), target.array.reshape(frames, -1).astype(np.int64)
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Σ_{j≠y} w_y max(0, margin - x_y + x_j)^p / C, for p in {1, 2}"""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if p not in (1, 2):
+        raise ValueError("multi_margin_loss: only p == 1 and p == 2 supported")
+    if weight is not None and weight.ndim != 1:
+        raise ValueError(f"multi_margin_loss: weight must be one-dimensional, got size "
+                         f"{_shape(weight)}")
+    scores, labels = _margin_frames("multi_margin_loss", input, target,
+                                    lambda n, c: target.ndim <= 1 and target.numel() == n)
+    classes = scores.shape[1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes):
+        raise RuntimeError(f"multi_margin_loss: target values must be in [0, {classes}), got "
+                         f"{labels.ravel().tolist()}")
+    if weight is not None and weight.numel() != classes:
+        raise RuntimeError(f"multi_margin_loss: inconsistent weight size {_shape(weight)}, "
+                           f"expected {classes}")
+    index = Tensor._make(labels)
+    others = Tensor._make(np.arange(classes) != labels)
+    loss = _ew.where(others, _hinge(margin - scores.gather(1, index) + scores), 0.0) ** p
+    if weight is not None:
+        loss = loss * weight.index_select(0, index.reshape(-1)).reshape(-1, 1)
+    loss = loss.sum(1) / classes
+    if reduction == "none" and target.ndim == 0:
+        loss = loss.reshape(())
+    return _reduce("multi_margin_loss", loss, reduction)
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """Σ_{t∈T} Σ_{j∉T} max(0, 1 - x_t + x_j) / C, T the target's classes before its first -1"""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+
+    def matches(frames, classes):
+        if input.ndim <= 1:
+            return target.ndim <= 1 and target.numel() == classes
+        return _shape(target) == _shape(input)
+
+    scores, labels = _margin_frames("multilabel_margin_loss", input, target, matches)
+    classes = scores.shape[1]
+    if labels.size and (labels.min() < -1 or labels.max() >= classes):
+        raise RuntimeError(f"multilabel_margin_loss: target values must be -1 or in "
+                           f"[0, {classes}), got {labels.tolist()}")
+    listed = np.cumprod(labels >= 0, axis=1).astype(bool)  # entries before the first -1
+    counts = np.zeros(labels.shape, dtype=scores.array.dtype)
+    for row, (frame_labels, keep) in enumerate(zip(labels, listed)):
+        np.add.at(counts[row], frame_labels[keep], 1)
+    pairs = counts[:, :, None] * (counts == 0)[:, None, :]  # (target t, non-target j)
+    margins = _hinge(1 - scores.unsqueeze(2) + scores.unsqueeze(1))
+    loss = (margins * Tensor._make(pairs)).sum((1, 2)) / classes
+    if reduction == "none" and target.ndim <= 1:
+        loss = loss.reshape(())
+    return _reduce("multilabel_margin_loss", loss, reduction)
+
+
+def _triplet_dims(op, anchor, positive, negative):
+    if not anchor.ndim == positive.ndim == negative.ndim:
+        raise RuntimeError(f"{op}: the anchor, positive, and negative tensors are expected to "
+                           f"have the same number of dimensions, but got: anchor "
+                           f"{_shape(anchor)}, positive {_shape(positive)}, and negative "
+                           f"{_shape(negative)}")
+
+
+def _triplet_loss(op, dist_pos, dist_neg, dist_swap, margin, reduction):
+    if dist_swap is not None:
+        dist_neg = _ew.minimum(dist_neg, dist_swap)
+    return _reduce(op, _ew.clamp(margin + dist_pos - dist_neg, min=0), reduction)
+
+
+def _check_margin(op, margin):
+    if margin <= 0:
+        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    """max(0, margin + d(a, p) - d(a, n)), d the p-norm distance (d(a, n) = min(d(a, n),
+    d(p, n)) with ``swap``)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_margin("triplet_margin_loss", margin)
+    _triplet_dims("triplet_margin_loss", anchor, positive, negative)
+    dist_swap = pairwise_distance(positive, negative, p, eps) if swap else None
+    return _triplet_loss("triplet_margin_loss", pairwise_distance(anchor, positive, p, eps),
+                         pairwise_distance(anchor, negative, p, eps), dist_swap, margin,
+                         reduction)
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(0, margin + d(a, p) - d(a, n)) for a given distance d (pairwise_distance by
+    default)."""
+    op = "triplet_margin_with_distance_loss"
+    _check_reduction(op, reduction)
+    _check_margin(op, margin)
+    _triplet_dims(op, anchor, positive, negative)
+    distance = pairwise_distance if distance_function is None else distance_function
+    dist_swap = distance(positive, negative) if swap else None
+    return _triplet_loss(op, distance(anchor, positive), distance(anchor, negative), dist_swap,
+                         margin, reduction)
+
+
+def pdist(input, p=2):
+    """‖x_i - x_j‖_p for the rows i < j of a (N, M) input, in row-major order."""
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist: only supports 2D tensors, got size {_shape(input)}")
+    if p < 0:
+        raise RuntimeError(f"pdist: only supports non-negative p values, got {p}")
+    rows, cols = np.triu_indices(input.shape[0], 1)
+    first = input.index_select(0, Tensor._make(rows.astype(np.int64)))
+    second = input.index_select(0, Tensor._make(cols.astype(np.int64)))
+    return (first - second).norm(p, 1)

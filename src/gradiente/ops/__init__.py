@@ -30,7 +30,7 @@ _NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY",
                 "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d", "atleast_3d",
                 "einsum", "var_mean", "std_mean", "meshgrid", "cdist", "cartesian_prod",
                 "block_diag", "searchsorted", "bucketize", "isin", "polygamma", "column_stack",
-                "row_stack"}
+                "row_stack", "tensordot", "chain_matmul", "real", "imag"}
 
 
 def _public_functions():
@@ -75,6 +75,36 @@ def _inplace(fn, name):
     return method
 
 
+def _inplace_view(fn, name):
+    """``x.t_()`` and kin: ``x`` takes the shape (and history) of ``fn(x)``, a view of its
+    memory; the version bump makes backward through a saved ``x`` raise, as in PyTorch."""
+    def method(self, *args):
+        if STATE.grad_enabled and self.is_leaf and self._requires_grad:
+            raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used in an "
+                               f"in-place operation; use the out-of-place {name.rstrip('_')}")
+        source = Tensor._make(self.array)
+        source.grad_fn, source._requires_grad = self.grad_fn, self._requires_grad
+        source._tangent = self._tangent
+        result = fn(source, *args)
+        self.array = result.array
+        bump_version(self)
+        if result.grad_fn is not None:
+            self.grad_fn, self._requires_grad = result.grad_fn, True
+        self._tangent = result._tangent
+        return self
+    method.__name__ = name
+    return method
+
+
+_INPLACE_VIEWS = {"t_": movement.t, "transpose_": movement.transpose,
+                  "swapaxes_": movement.transpose, "swapdims_": movement.transpose,
+                  "squeeze_": movement.squeeze, "unsqueeze_": movement.unsqueeze}
+
+
+def _imag(self):
+    return elementwise.imag(self)
+
+
 def write_inplace(self, result, name):
     """Store ``result`` in ``self``'s memory, bump its version, and take over its history."""
     array = result.array
@@ -107,12 +137,15 @@ _OPERATORS = {
     "__lt__": elementwise.lt, "__le__": elementwise.le, "__gt__": elementwise.gt,
     "__ge__": elementwise.ge, "__and__": elementwise.logical_and,
     "__or__": elementwise.logical_or, "__xor__": elementwise.logical_xor,
+    "__lshift__": elementwise.bitwise_left_shift, "__rshift__": elementwise.bitwise_right_shift,
 }
 _REFLECTED = {
     "__radd__": elementwise.add, "__rsub__": elementwise.sub, "__rmul__": elementwise.mul,
     "__rtruediv__": elementwise.div, "__rfloordiv__": elementwise.floor_divide,
     "__rmod__": elementwise.remainder, "__rpow__": elementwise.pow,
     "__rand__": elementwise.logical_and, "__ror__": elementwise.logical_or,
+    "__rlshift__": elementwise.bitwise_left_shift,
+    "__rrshift__": elementwise.bitwise_right_shift,
 }
 _INPLACE = {
     "add_": elementwise.add, "sub_": elementwise.sub, "mul_": elementwise.mul,
@@ -132,8 +165,16 @@ _INPLACE.update({name + "_": getattr(family, name) for family in FAMILIES for na
     "heaviside", "nan_to_num", "eq", "ne", "lt", "le", "gt", "ge", "greater", "less",
     "greater_equal", "less_equal", "not_equal", "logical_and", "logical_or", "logical_xor",
     "logical_not") if name in family.__all__})
+_INPLACE.update({name + "_": getattr(family, name) for family in FAMILIES for name in (
+    "addcmul", "addcdiv", "addmm", "addmv", "addr", "baddbmm", "addbmm", "renorm", "copysign",
+    "ldexp", "gcd", "lcm", "bitwise_left_shift", "bitwise_right_shift", "nextafter")
+    if name in family.__all__})
 _INPLACE.update(movement.INPLACE)
 _INPLACE.update(indexing.INPLACE)
+_INPLACE.update(float_power_=elementwise._float_power_inplace,
+                __ilshift__=elementwise.bitwise_left_shift,
+                __irshift__=elementwise.bitwise_right_shift)
+del _INPLACE["angle_"]  # PyTorch has no Tensor.angle_
 
 
 def _replace(self, value):
@@ -284,6 +325,12 @@ def _attach_operators():
     for name, fn in _INPLACE.items():
         setattr(Tensor, name, _inplace(fn, name))
     Tensor.fill_ = _inplace(_replace, "fill_")
+    for name, fn in _INPLACE_VIEWS.items():
+        setattr(Tensor, name, _inplace_view(fn, name))
+    Tensor.unfold = movement.unfold
+    Tensor.real = property(elementwise.real)
+    Tensor.imag = property(_imag)
+    Tensor.conj_physical_ = elementwise.real
     for name, draw in random.IN_PLACE_DRAWS.items():
         setattr(Tensor, name, _random_fill(name, draw))
     for name, method in _CONVENIENCES.items():

@@ -8,6 +8,7 @@ matched: the engine sums gradients back over broadcast dimensions.
 """
 
 import math
+from collections import namedtuple
 
 import numpy as np
 
@@ -882,6 +883,12 @@ UNARY = {
     "round": (np.round, lambda x, y: x * 0.0),
     "trunc": (np.trunc, lambda x, y: x * 0.0),
     "frac": (lambda a: a - np.trunc(a), lambda x, y: x * 0.0 + 1.0),
+    # times the constant in the input's dtype, as PyTorch rounds it
+    "deg2rad": (lambda a: a * a.dtype.type(math.pi / 180), lambda x, y: math.pi / 180),
+    "rad2deg": (lambda a: a * a.dtype.type(180 / math.pi), lambda x, y: 180 / math.pi),
+    # the angle of a real number: π for negatives, else 0 (-0.0 and inf included, NaN kept)
+    "angle": (lambda a: np.where(a < 0, np.pi, np.where(np.isnan(a), a, 0)).astype(a.dtype),
+              lambda x, y: x * 0.0),
 }
 _KEEP_INTEGERS = {"abs", "sign", "square", "relu", "floor", "ceil", "round", "trunc"}
 
@@ -1467,3 +1474,173 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return bool(np.allclose(input.array, as_operand(other), rtol=rtol, atol=atol,
                             equal_nan=equal_nan))
+
+
+# ----- sign bits, exponents, integer arithmetic -----------------------------------------------
+
+class Copysign(Function):
+    numpy_rules = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = |x| with the sign bit of y"""
+        a, b = _binary_arrays("copysign", x, y)
+        a = _floating(np.asarray(a))
+        b = np.asarray(b).astype(a.dtype, copy=False)
+        # d out / dx = out / x, taken as 0 at x = 0 as PyTorch does
+        ctx.ratio = np.where(a == 0, 0.0, np.sign(a) * np.copysign(1.0, b)).astype(a.dtype)
+        return np.copysign(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g * out / x (0 where x = 0); y: none"""
+        return g * ctx.ratio, None
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        return dx * ctx.ratio
+
+
+def copysign(input, other):
+    return Copysign.apply(input, other)
+
+
+class Nextafter(Function):
+    numpy_rules = True
+
+    @staticmethod
+    def forward(ctx, x, y):
+        """out = the next float after x towards y"""
+        a, b = _binary_arrays("nextafter", x, y)
+        if np.asarray(a).dtype.kind != "f":
+            raise RuntimeError(f"nextafter: not implemented for '{x.dtype}' tensors")
+        return np.nextafter(a, b)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = g (out is x moved by one ulp); y: none"""
+        return g, None
+
+    @staticmethod
+    def jvp(ctx, dx, dy):
+        return dx
+
+
+def nextafter(input, other):
+    return Nextafter.apply(input, other)
+
+
+def ldexp(input, other):
+    """input * 2 ** other."""
+    return mul(input, pow(2.0, other))
+
+
+frexp_result = namedtuple("frexp", ["mantissa", "exponent"])
+
+
+def frexp(input):
+    """input = mantissa * 2 ** exponent, |mantissa| in [0.5, 1) (0, inf and NaN kept, exponent
+    0); dmantissa = g / 2 ** exponent."""
+    if input.array.dtype.kind != "f":
+        raise RuntimeError(f"frexp: only supports floating-point dtypes, got {input.dtype}")
+    _, exponent = np.frexp(input.array)
+    half = exponent // 2  # two exact scalings: 2 ** -exponent alone overflows for subnormals
+    dtype = input.array.dtype
+    mantissa = mul(mul(input, Tensor._make(np.ldexp(1.0, -half).astype(dtype))),
+                   Tensor._make(np.ldexp(1.0, half - exponent).astype(dtype)))
+    return frexp_result(mantissa, Tensor._make(exponent.astype(np.int32)))
+
+
+def _integer_binary(name, array_op):
+    cls = type(name.capitalize(), (_Predicate,), {"array_op": staticmethod(array_op)})
+
+    def op(input, other):
+        for operand in (input, other):
+            kind = operand.array.dtype.kind if isinstance(operand, Tensor) else (
+                "f" if isinstance(operand, float) else "i")
+            if kind not in "iub":
+                dtype = operand.dtype if isinstance(operand, Tensor) else "float"
+                raise RuntimeError(f"{name}: not implemented for '{dtype}' operands, only "
+                                   f"integer and bool tensors")
+        return cls.apply(input, other)
+
+    op.__name__ = op.__qualname__ = name
+    return op
+
+
+gcd = _integer_binary("gcd", np.gcd)
+lcm = _integer_binary("lcm", np.lcm)
+bitwise_left_shift = _integer_binary("bitwise_left_shift", np.left_shift)
+bitwise_right_shift = _integer_binary("bitwise_right_shift", np.right_shift)
+
+
+def signbit(input):
+    a = input.array
+    return Tensor._make(np.zeros(a.shape, bool) if a.dtype.kind == "b" else np.signbit(a))
+
+
+def isneginf(input):
+    return _array_predicate(np.isneginf, input)
+
+
+def isposinf(input):
+    return _array_predicate(np.isposinf, input)
+
+
+def isreal(input):
+    """True everywhere: gradiente's tensors are real."""
+    return Tensor._make(np.ones(input.array.shape, dtype=bool))
+
+
+def _float_power_inplace(input, exponent):
+    if input.array.dtype != np.float64:
+        raise RuntimeError(f"float_power_: the base given to float_power_ has dtype "
+                           f"{input.dtype} but the operation's result requires dtype float64")
+    return float_power(input, exponent)
+
+
+# ----- complex parts of real tensors ----------------------------------------------------------
+
+def real(input):
+    """The real part: the tensor itself."""
+    return input
+
+
+def imag(input):
+    raise RuntimeError(f"imag: not implemented for tensors with non-complex dtypes (got "
+                       f"{input.dtype})")
+
+
+def is_conj(input):
+    return False
+
+
+def is_neg(input):
+    return False
+
+
+conj = conj_physical = resolve_conj = resolve_neg = real
+
+
+# ----- fused products -------------------------------------------------------------------------
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2."""
+    product = mul(tensor1, tensor2)
+    return add(input, product if value == 1 else mul(product, value))
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (true division; integer operands refused)."""
+    if all(isinstance(t, Tensor) and t.array.dtype.kind in "iub" for t in (tensor1, tensor2)):
+        raise RuntimeError(f"addcdiv: integer division is not supported (tensor1 "
+                           f"{tensor1.dtype}, tensor2 {tensor2.dtype}); use addcmul with "
+                           f"1 / tensor2 or floating-point operands")
+    quotient = div(tensor1, tensor2)
+    return add(input, quotient if value == 1 else mul(quotient, value))
+
+
+__all__ += ["addcdiv", "addcmul", "conj", "conj_physical", "copysign", "frexp", "gcd",
+            "imag", "is_conj", "is_neg", "isneginf", "isposinf", "isreal", "lcm", "ldexp",
+            "nextafter", "real", "resolve_conj", "resolve_neg", "signbit",
+            "bitwise_left_shift", "bitwise_right_shift"]

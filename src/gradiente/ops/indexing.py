@@ -760,3 +760,229 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 # Tensor methods written in place (made by ops/__init__._inplace)
 INPLACE = {"index_add_": index_add, "index_fill_": index_fill, "index_put_": index_put,
            "masked_fill_": masked_fill, "scatter_": scatter, "scatter_add_": scatter_add}
+
+
+# ----- index_copy, masked_scatter, put, *_scatter, scatter_reduce -----------------------------
+
+def index_copy(input, dim, index, source):
+    """out = input with out[..., index[j], ...] = source[..., j, ...] along dim."""
+    key, advanced, axis = _dim_key("index_copy", input, dim, index)
+    count = index.array.size
+    if source.array.ndim and source.array.shape[axis] != count:
+        raise RuntimeError(f"index_copy: Number of indices ({count}) should be equal to "
+                           f"source.size(dim) ({source.array.shape[axis]})")
+    _same_dtype("index_copy", input, source)
+    return IndexPut.apply(input, key, advanced, source, False)
+
+
+def _same_dtype(op, input, source):
+    if input.dtype != source.dtype:
+        raise RuntimeError(f"{op}: expected self and source to have the same dtype, but got "
+                           f"{input.dtype} and {source.dtype}")
+
+
+def masked_scatter(input, mask, source):
+    """out = input with the positions where mask is True filled by source's leading elements
+    in row-major order (input and mask broadcast together)."""
+    _bool_mask("masked_scatter", mask)
+    _same_dtype("masked_scatter", input, source)
+    try:
+        shape = np.broadcast_shapes(mask.array.shape, input.array.shape)
+    except ValueError:
+        raise RuntimeError(f"masked_scatter: mask of shape {list(mask.shape)} and input of "
+                           f"shape {list(input.shape)} cannot be broadcast together") from None
+    if shape != input.array.shape:
+        input = input.expand(shape)
+    positions = np.flatnonzero(np.broadcast_to(mask.array, shape))
+    if source.array.size < positions.size:
+        raise RuntimeError(f"masked_scatter: Number of elements of source ({source.array.size}) "
+                           f"< number of ones in mask ({positions.size})")
+    values = source.reshape(-1)[:positions.size]
+    return IndexPut.apply(input.reshape(-1), (positions,), True, values, False).reshape(shape)
+
+
+def put(input, index, source, accumulate=False):
+    """input viewed as 1-D with out[index[j]] = source[j] (+= when accumulate)."""
+    array = _integer_index("put", index)
+    n = input.array.size
+    if array.size != source.array.size:
+        raise IndexError(f"put: Expected source and index to have the same number of elements, "
+                         f"but got source.numel() = {source.array.size}, index.numel() = "
+                         f"{array.size}")
+    if array.size and (array.min() < -n or array.max() >= n):
+        bad = array[(array < -n) | (array >= n)].flat[0]
+        raise IndexError(f"put: out of range: tried to access index {int(bad)} on a tensor of "
+                         f"{n} elements.")
+    _same_dtype("put", input, source)
+    flat = IndexPut.apply(input.reshape(-1), (array.reshape(-1) % max(n, 1),), True,
+                          source.reshape(-1), bool(accumulate))
+    return flat.reshape(input.array.shape)
+
+
+def _scatter_into(op, input, src, key, advanced):
+    """out = input with out[key] = src, src of exactly the shape input[key] has."""
+    slot = np.broadcast_to(np.empty((), input.array.dtype), input.array.shape)[key].shape
+    if tuple(src.array.shape) != slot:
+        raise RuntimeError(f"{op}: expected src to have a size equal to the slice of self. src "
+                           f"size = {list(src.array.shape)}, slice size = {list(slot)}")
+    _same_dtype(op, input, src)
+    return IndexPut.apply(input, key, advanced, src, False)
+
+
+def select_scatter(input, src, dim, index):
+    """out = input with out.select(dim, index) = src."""
+    shape = input.array.shape
+    axis = _check_dim("select_scatter", dim, len(shape))
+    if not shape or not -shape[axis] <= index < shape[axis]:
+        raise IndexError(f"select_scatter: index {index} out of range for tensor of size "
+                         f"{list(shape)} at dimension {axis}")
+    return _scatter_into("select_scatter", input, src, (slice(None),) * axis + (int(index),),
+                         False)
+
+
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """out = input with out[..., start:end:step, ...] (at dim) = src."""
+    axis = _check_dim("slice_scatter", dim, input.array.ndim)
+    if step <= 0:
+        raise RuntimeError(f"slice_scatter: slice step must be positive, got {step}")
+    return _scatter_into("slice_scatter", input, src,
+                         (slice(None),) * axis + (slice(start, end, step),), False)
+
+
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """out = input with out.diagonal(offset, dim1, dim2) = src (the diagonal src's last dim)."""
+    from .linalg import _two_dims
+    shape = input.array.shape
+    d1, d2 = _two_dims("diagonal_scatter", dim1, dim2, len(shape))
+    length = max(min(shape[d1] + min(offset, 0), shape[d2] - max(offset, 0)), 0)
+    others = [d for d in range(len(shape)) if d not in (d1, d2)]
+    rank = len(others) + 1
+    key = [None] * len(shape)
+    for j, d in enumerate(others):
+        key[d] = np.arange(shape[d]).reshape([-1 if i == j else 1 for i in range(rank)])
+    along = np.arange(length).reshape((1,) * len(others) + (length,))
+    key[d1], key[d2] = along - min(offset, 0), along + max(offset, 0)
+    return _scatter_into("diagonal_scatter", input, src, tuple(key), True)
+
+
+def _fill_diagonal(input, fill_value, wrap=False):
+    """input with its main diagonal (i, i, ..., i) set to fill_value; wrap restarts a tall
+    matrix's diagonal every n + 1 rows (NumPy's and PyTorch's wrap)."""
+    shape = input.array.shape
+    if len(shape) < 2:
+        raise RuntimeError(f"fill_diagonal_: dimensions must larger than 1, got shape "
+                           f"{list(shape)}")
+    if len(shape) > 2 and len(set(shape)) > 1:
+        raise RuntimeError(f"fill_diagonal_: all dimensions of input must be of equal length, "
+                           f"got shape {list(shape)}")
+    mask = np.zeros(shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return masked_fill(input, Tensor._make(mask), fill_value)
+
+
+_SCATTER_REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+@batch_rule
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """out[i][index[i][j]] = reduce(input[i][index[i][j]] (if include_self), src[i][j] ...) for
+    dim 1; sum and mean accumulate; prod, amax and amin reduce each target's padded row of
+    values, so their gradients are prod's and amax's (ties share equally)."""
+    from . import reduce as reductions
+    if reduce not in _SCATTER_REDUCTIONS:
+        raise RuntimeError(f"scatter_reduce: reduce argument must be one of "
+                           f"{list(_SCATTER_REDUCTIONS)}, got {reduce!r}")
+    _same_dtype("scatter_reduce", input, src)
+    if input.array.ndim == 0:
+        return scatter_reduce(input.reshape(1), 0, index.reshape(1), src.reshape(1), reduce,
+                              include_self=include_self).reshape(())
+    array = _integer_index("scatter_reduce", index)
+    shape = input.array.shape
+    key, advanced = _along_dim_key("scatter_reduce", shape, dim, array)
+    src = _source_for("scatter_reduce", src, array)
+    if not array.size:
+        return input.clone()
+    targets = np.ravel_multi_index(np.broadcast_arrays(*key), shape).reshape(-1)
+    counts = np.bincount(targets, minlength=input.array.size).reshape(shape)
+    touched = Tensor._make(counts > 0)
+    base = input if include_self else masked_fill(input, touched, 0)
+    if reduce in ("sum", "mean"):
+        total = ScatterAdd.apply(base, key, advanced, src, True)
+        if reduce == "sum":
+            return total
+        divisor = Tensor._make(np.maximum(counts + include_self, 1).astype(input.array.dtype))
+        return total // divisor if input.array.dtype.kind in "iu" else total / divisor
+    rows, row_of = np.unique(targets, return_inverse=True)
+    order = np.argsort(row_of, kind="stable")
+    slot = np.empty_like(order)
+    starts = np.concatenate([[0], np.cumsum(np.bincount(row_of))[:-1]])
+    slot[order] = np.arange(order.size) - np.repeat(starts, np.bincount(row_of))
+    slot += include_self
+    dtype = input.array.dtype
+    limits = np.finfo(dtype) if dtype.kind == "f" else np.iinfo(dtype)
+    identity = {"prod": 1, "amax": -np.inf if dtype.kind == "f" else limits.min,
+                "amin": np.inf if dtype.kind == "f" else limits.max}[reduce]
+    padded = Tensor._make(np.full((rows.size, slot.max() + 1), identity, dtype=dtype))
+    padded = IndexPut.apply(padded, (row_of, slot), True, src.reshape(-1), False)
+    flat = input.reshape(-1)
+    if include_self:
+        padded = IndexPut.apply(padded, (np.arange(rows.size), 0), True,
+                                GetItem.apply(flat, (rows,), True), False)
+    reduced = getattr(reductions, reduce)(padded, 1)
+    return IndexPut.apply(flat, (rows,), True, reduced, False).reshape(shape)
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """scatter_reduce with out[..., index[j], ...] gathering source[..., j, ...] along dim
+    (reduce: prod, mean, amax or amin)."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce: reduce argument must be one of prod, mean, amax or "
+                           f"amin, got {reduce!r}")
+    array = _integer_index("index_reduce", index)
+    ndim = input.array.ndim
+    axis = _check_dim("index_reduce", dim, ndim)
+    expected = list(input.array.shape)
+    if expected:
+        expected[axis] = array.size
+    if array.ndim > 1 or list(source.array.shape) != expected:
+        raise RuntimeError(f"index_reduce: source of shape {list(source.array.shape)} does not "
+                           f"match the expected shape {expected} (input with dim {axis} "
+                           f"replaced by the index length {array.size})")
+    full = np.broadcast_to(array.reshape([-1 if d == axis else 1 for d in range(ndim)]),
+                           source.array.shape)
+    return scatter_reduce(input, axis, Tensor._make(np.ascontiguousarray(full)), source, reduce,
+                          include_self=include_self)
+
+
+__all__ += ["diagonal_scatter", "index_copy", "index_reduce", "masked_scatter", "put",
+            "scatter_reduce", "select_scatter", "slice_scatter"]
+INPLACE.update(index_copy_=index_copy, masked_scatter_=masked_scatter, put_=put,
+               scatter_reduce_=scatter_reduce, index_reduce_=index_reduce,
+               fill_diagonal_=_fill_diagonal)
+
+
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """The first of each run of equal consecutive elements (or slices along dim), with the
+    run number of every element and the run lengths if asked."""
+    a = input.array
+    if dim is None:
+        rows = a.reshape(-1, 1)
+    else:
+        axis = _check_dim("unique_consecutive", dim, a.ndim)
+        rows = np.moveaxis(a, axis, 0).reshape(a.shape[axis] if a.ndim else 1, -1)
+    starts = np.ones(len(rows), dtype=bool)
+    starts[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    inverse = np.cumsum(starts) - 1
+    if dim is None:
+        values, inverse = a.reshape(-1)[starts], inverse.reshape(a.shape)
+    else:
+        values = np.compress(starts, a, axis=axis)
+    result = [Tensor._make(values)]
+    if return_inverse:
+        result.append(Tensor._make(inverse.astype(np.int64)))
+    if return_counts:
+        result.append(Tensor._make(np.diff(np.append(np.flatnonzero(starts), len(rows)))))
+    return result[0] if len(result) == 1 else tuple(result)
+
+
+__all__ += ["unique_consecutive"]

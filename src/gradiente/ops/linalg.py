@@ -6,6 +6,7 @@ import builtins
 import functools
 import math
 import string
+import warnings
 from collections import namedtuple
 
 import numpy as np
@@ -18,7 +19,9 @@ from .reduce import norm as _norm
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "einsum",
            "diagonal", "diag_embed", "diag", "trace", "inverse", "det", "logdet", "slogdet",
-           "kron", "cross", "cdist", "matrix_power", "pinverse"]
+           "kron", "cross", "cdist", "matrix_power", "pinverse", "addmv", "addr", "baddbmm",
+           "addbmm", "vdot", "tensordot", "chain_matmul", "cov", "corrcoef", "dist",
+           "renorm"]
 
 
 def _same_dtype(op, *tensors):
@@ -163,14 +166,162 @@ def inner(input, other):
     return einsum(f"{left}z,{right}z->{left}{right}", input, other)
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1):
-    """beta * input + alpha * (mat1 @ mat2); with beta = 0, input is ignored (NaN included)."""
-    product = mm(mat1, mat2)
+def _scaled_sum(input, product, beta, alpha):
+    """beta * input + alpha * product; with beta = 0, input is ignored (NaN included)."""
     if alpha != 1:
         product = product * alpha
     if beta == 0:
         return product
     return product + (input if beta == 1 else input * beta)
+
+
+def addmm(input, mat1, mat2, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat1 @ mat2); with beta = 0, input is ignored (NaN included)."""
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha)
+
+
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec)."""
+    return _scaled_sum(input, mv(mat, vec), beta, alpha)
+
+
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2)."""
+    return _scaled_sum(input, outer(vec1, vec2), beta, alpha)
+
+
+def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * (batch1 @ batch2), one product per batch entry."""
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha)
+
+
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * Σ_b batch1[b] @ batch2[b]."""
+    return _scaled_sum(input, bmm(batch1, batch2).sum(0), beta, alpha)
+
+
+def vdot(input, other):
+    """Σ_i input[i] * other[i] for 1-D tensors (no conjugation for real ones)."""
+    if input.ndim != 1 or other.ndim != 1:
+        raise RuntimeError(f"vdot: 1D tensors expected, but got {input.ndim}D and {other.ndim}D "
+                           f"tensors")
+    return dot(input, other)
+
+
+def tensordot(a, b, dims=2, out=None):
+    """Σ over the paired dims: dims=n pairs a's last n dims with b's first n; dims=(da, db)
+    pairs da[i] with db[i]."""
+    if out is not None:
+        raise RuntimeError("tensordot: out= is not supported; assign the result instead")
+    if isinstance(dims, Tensor):
+        dims = dims.tolist()
+    if isinstance(dims, int):
+        if dims < 0:
+            raise RuntimeError(f"tensordot: expects dims >= 0, but got dims={dims}")
+        dims_a, dims_b = list(range(a.ndim - dims, a.ndim)), list(range(dims))
+    else:
+        dims_a, dims_b = ([d] if isinstance(d, int) else list(d) for d in dims)
+    if len(dims_a) != len(dims_b):
+        raise RuntimeError(f"tensordot: both dimension lists should have the same length, got "
+                           f"{dims_a} and {dims_b}")
+    dims_a = [_check_dim("tensordot", d, a.ndim) for d in dims_a]
+    dims_b = [_check_dim("tensordot", d, b.ndim) for d in dims_b]
+    for da, db in zip(dims_a, dims_b):
+        if a.shape[da] != b.shape[db]:
+            raise RuntimeError(f"tensordot: contracted dimensions need to match, but first has "
+                               f"size {a.shape[da]} in dim {da} and second has size "
+                               f"{b.shape[db]} in dim {db}")
+    free_a = [d for d in range(a.ndim) if d not in dims_a]
+    free_b = [d for d in range(b.ndim) if d not in dims_b]
+    k = math.prod(a.shape[d] for d in dims_a)
+    left = a.permute(free_a + dims_a).reshape(-1, k)
+    right = b.permute(dims_b + free_b).reshape(k, -1)
+    return matmul(left, right).reshape([a.shape[d] for d in free_a] +
+                                       [b.shape[d] for d in free_b])
+
+
+def chain_matmul(*matrices):
+    """The product of 2-D matrices, left to right (deprecated: linalg.multi_dot)."""
+    for i, m in enumerate(matrices):
+        if m.ndim != 2:
+            raise RuntimeError(f"chain_matmul(): Tensor {i} must have 2 dimensions, but got "
+                               f"{m.ndim}D")
+    if len(matrices) == 1:
+        return matrices[0].clone()
+    return multi_dot(matrices)
+
+
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Σ_k w_k (x_ik - m_i)(x_jk - m_j) / (Σ w - correction·Σ w·a / Σ w): rows are variables,
+    columns observations, m the w-weighted means, w = fweights · aweights."""
+    if input.ndim > 2:
+        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an "
+                           f"input with {input.ndim} dimensions")
+    x = input if input.ndim == 2 else input.reshape(1, -1)
+    if x.array.dtype.kind != "f":
+        x = x * 1.0  # the default float dtype
+    observations = x.shape[1]
+    weights = None
+    for name, w in (("fweights", fweights), ("aweights", aweights)):
+        if w is None:
+            continue
+        if w.ndim > 1 or w.numel() != observations:
+            raise RuntimeError(f"cov(): expected {name} to have one dimension of size "
+                               f"{observations}, got shape {list(w.shape)}")
+        if name == "fweights" and w.array.dtype.kind not in "iu":
+            raise RuntimeError(f"cov(): expected fweights to have integral dtype, got {w.dtype}")
+        if (w.array < 0).any():
+            raise RuntimeError(f"cov(): {name} cannot be negative")
+        weights = w if weights is None else weights * w
+    if weights is None:
+        mean, total = x.mean(1, keepdim=True), observations
+        factor = observations - correction
+    else:
+        total = weights.sum()
+        mean = (x * weights).sum(1, keepdim=True) / total
+        if correction == 0:
+            factor = total
+        elif aweights is None:
+            factor = total - correction
+        else:
+            factor = total - correction * (weights * aweights).sum() / total
+    if float(factor if isinstance(factor, (int, float)) else factor.array) <= 0:
+        warnings.warn("cov(): degrees of freedom is <= 0", RuntimeWarning, stacklevel=2)
+        factor = 0
+    centred = x - mean
+    product = matmul(centred, (centred if weights is None else centred * weights).mT)
+    return (product / factor).squeeze()
+
+
+def corrcoef(input):
+    """cov(input)_ij / sqrt(cov_ii cov_jj), clipped to [-1, 1]."""
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    stddev = diagonal(c).sqrt()
+    c = c / stddev.unsqueeze(1) / stddev.unsqueeze(0)
+    return c.clamp(-1, 1)
+
+
+def renorm(input, p, dim, maxnorm):
+    """Each slice along dim times maxnorm / (‖slice‖_p + 1e-7) where its norm exceeds maxnorm."""
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported, got p={p}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    if input.ndim <= 1:
+        raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {input.ndim} "
+                           f"dimensions")
+    axis = _check_dim("renorm", dim, input.ndim)
+    others = tuple(d for d in range(input.ndim) if d != axis)
+    norms = _norm(input, p, others, True, None)
+    factor = where(norms > maxnorm, maxnorm / (norms + 1e-7), 1.0)
+    return input * factor
+
+
+def dist(input, other, p=2):
+    """‖input - other‖_p over all elements."""
+    return _norm(input - other, p, None, False, None)
 
 
 # ----- einsum ---------------------------------------------------------------------------------

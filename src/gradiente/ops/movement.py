@@ -889,3 +889,103 @@ def contiguous(input, memory_format=None):
 
 
 INPLACE.update(tril_=tril, triu_=triu)
+
+
+def split_with_sizes(input, split_sizes, dim=0):
+    """Pieces of the given sizes along dim (they must sum to its length)."""
+    return split(input, list(split_sizes), dim)
+
+
+unsafe_split, unsafe_chunk = split, chunk
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    """Sections: n pieces, the first size % n one longer; indices: input[i_k : i_{k+1}] slices."""
+    if input.array.ndim == 0:
+        raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor, but got a "
+                           "tensor with 0 dims")
+    axis = _check_dim("tensor_split", dim, input.array.ndim)
+    length = input.array.shape[axis]
+    if isinstance(indices_or_sections, Tensor):
+        a = indices_or_sections.array
+        if a.ndim > 1:
+            raise RuntimeError(f"tensor_split: expected tensor_indices_or_sections to be a "
+                               f"zero-dimensional or one-dimensional tensor, but got a tensor "
+                               f"with {a.ndim} dims")
+        if a.dtype != np.int64:
+            raise RuntimeError(f"tensor_split: expected tensor_indices_or_sections to have "
+                               f"dtype of long, but got {indices_or_sections.dtype}")
+        indices_or_sections = int(a) if a.ndim == 0 else a.tolist()
+    if isinstance(indices_or_sections, (int, np.integer)):
+        sections = int(indices_or_sections)
+        if sections <= 0:
+            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got "
+                               f"{sections}")
+        short, extra = divmod(length, sections)
+        sizes = [short + 1] * extra + [short] * (sections - extra)
+        bounds = np.cumsum([0] + sizes).tolist()
+    else:
+        bounds = [0, *(int(i) for i in indices_or_sections), length]
+    bounds = [min(max(b + length if b < 0 else b, 0), length) for b in bounds]
+    return tuple(narrow(input, axis, start, max(end - start, 0))
+                 for start, end in zip(bounds[:-1], bounds[1:]))
+
+
+def _split_along(op, dim, min_ndim, input, indices_or_sections):
+    if input.array.ndim < min_ndim:
+        raise RuntimeError(f"{op}: requires a tensor with at least {min_ndim} dimension, but "
+                           f"got a tensor with {input.array.ndim} dimensions!")
+    if isinstance(indices_or_sections, int):
+        length = input.array.shape[dim]
+        if indices_or_sections == 0 or length % indices_or_sections:
+            raise RuntimeError(f"{op}: attempted to split along dimension {dim}, but the size "
+                               f"of the dimension {length} is not divisible by the split_size "
+                               f"{indices_or_sections}!")
+    return tensor_split(input, indices_or_sections, dim)
+
+
+def hsplit(input, indices_or_sections):
+    """tensor_split along dim 1 (dim 0 for a 1-D input); sections must divide evenly."""
+    dim = 0 if input.array.ndim == 1 else 1
+    return _split_along("hsplit", dim, 1, input, indices_or_sections)
+
+
+def vsplit(input, indices_or_sections):
+    """tensor_split along dim 0 of an input with 2 or more dims."""
+    return _split_along("vsplit", 0, 2, input, indices_or_sections)
+
+
+def dsplit(input, indices_or_sections):
+    """tensor_split along dim 2 of an input with 3 or more dims."""
+    return _split_along("dsplit", 2, 3, input, indices_or_sections)
+
+
+def unfold(input, dimension, size, step):
+    """Tensor.unfold: windows input[..., i*step : i*step + size, ...] along dimension, the
+    window a new last dim (out[..., i, ..., k] = input[..., i*step + k, ...])."""
+    from .indexing import GetItem
+    shape, ndim = input.array.shape, input.array.ndim
+    axis = _check_dim("unfold", dimension, ndim)
+    length = shape[axis] if ndim else 1
+    if size > length:
+        raise RuntimeError(f"unfold: maximum size for tensor at dimension {axis} is {length} "
+                           f"but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"unfold: step is {step} but must be > 0")
+    if ndim == 0:  # one window of the element (or an empty one)
+        return GetItem.apply(reshape(input, (1,)), (np.zeros(size, dtype=np.int64),), True)
+    count = (length - size) // step + 1
+    out_shape = shape[:axis] + (count,) + shape[axis + 1:] + (size,)
+    key = []
+    for d in range(ndim):
+        at = [1] * (ndim + 1)
+        at[d] = out_shape[d]
+        positions = np.arange(out_shape[d]).reshape(at)
+        if d == axis:
+            positions = positions * step + np.arange(size).reshape((1,) * ndim + (size,))
+        key.append(positions)
+    return GetItem.apply(input, tuple(key), True)
+
+
+__all__ += ["dsplit", "hsplit", "split_with_sizes", "tensor_split", "unsafe_chunk",
+            "unsafe_split", "vsplit"]

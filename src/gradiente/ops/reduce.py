@@ -1123,3 +1123,57 @@ def histc(input, bins=100, min=0, max=0):
     position = ((inside - lo) / (hi - lo) * bins).astype(np.int64)
     position[position == bins] = bins - 1
     return _const(np.bincount(position, minlength=bins).astype(a.dtype))
+
+
+_histogram_result = namedtuple("histogram", ("hist", "bin_edges"))
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """Counts (or summed weights) per bin; bins: a count of equal-width bins over range (the
+    data's [min, max], widened by 0.5 each side when empty) or a 1-D tensor of edges; the last
+    bin includes its right edge; density divides by the total and the bin widths."""
+    a = input.array
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"histogram: not implemented for {input.dtype}; input must be "
+                           f"floating point")
+    if isinstance(bins, Tensor):
+        edges = bins.array
+        if edges.ndim != 1 or edges.size < 1 or edges.dtype != a.dtype:
+            raise RuntimeError(f"histogram: bins must be a 1-D tensor of {input.dtype} with at "
+                               f"least one edge, got shape {list(edges.shape)} of {bins.dtype}")
+        if np.any(np.diff(edges) < 0):
+            raise RuntimeError("histogram: bin edges must be increasing")
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"histogram: bins must be > 0, but got {bins}")
+        if range is not None:
+            lo, hi = (a.dtype.type(v) for v in range)
+        else:
+            lo, hi = (np.min(a), np.max(a)) if a.size else (a.dtype.type(0), a.dtype.type(0))
+        if lo > hi:
+            raise RuntimeError(f"histogram: min should not exceed max, but got min {lo} max {hi}")
+        if lo == hi:
+            lo, hi = lo - a.dtype.type(0.5), hi + a.dtype.type(0.5)
+        if not (np.isfinite(lo) and np.isfinite(hi)):
+            raise RuntimeError(f"histogram: range of [{lo}, {hi}] is not finite")
+        # PyTorch's linspace: from both ends, each edge one fused multiply-add (emulated in
+        # long double), so the edges agree to the last bit
+        i, step = np.arange(bins + 1), (hi - lo) / a.dtype.type(bins)
+        wide = np.longdouble
+        edges = np.where(i < (bins + 1) // 2, wide(lo) + i * wide(step),
+                         wide(hi) - (bins - i) * wide(step)).astype(a.dtype)
+    w = None
+    if weight is not None:
+        if weight.shape != input.shape or weight.dtype != input.dtype:
+            raise RuntimeError(f"histogram: weight must have the input's shape {list(a.shape)} "
+                               f"and dtype {input.dtype}, got {list(weight.shape)} and "
+                               f"{weight.dtype}")
+        w = weight.array.reshape(-1)
+    hist, _ = np.histogram(a.reshape(-1), bins=edges, weights=w)
+    hist = hist.astype(a.dtype)
+    if density:
+        hist = hist / (hist.sum() * np.diff(edges))
+    return _histogram_result(_const(hist.astype(a.dtype)), _const(edges.copy()))
+
+
+__all__ += ["histogram"]

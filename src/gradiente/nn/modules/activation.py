@@ -9,8 +9,8 @@ from .module import Module
 
 __all__ = ["ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "CELU", "SELU", "GELU", "SiLU", "Mish",
            "Softplus", "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish", "Softsign",
-           "LogSigmoid", "Tanhshrink", "Softmax", "LogSoftmax", "Softmin",
-           "MultiheadAttention"]
+           "LogSigmoid", "Tanhshrink", "Softmax", "LogSoftmax", "Softmin", "Softmax2d", "GLU",
+           "Threshold", "Hardshrink", "Softshrink", "RReLU", "MultiheadAttention"]
 
 
 def _inplace_str(inplace, first=False):
@@ -255,6 +255,81 @@ class Softmin(_SoftmaxLike):
     """softmax(-x) along ``dim``"""
 
     function = staticmethod(F.softmin)
+
+
+class Softmax2d(Module):
+    """softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W) inputs"""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.ndim}D "
+                             f"instead (shape {tuple(input.shape)})")
+        return F.softmax(input, -3)
+
+
+class GLU(Module):
+    """a · sigmoid(b) for the two halves a, b of the input along ``dim``"""
+
+    def __init__(self, dim=-1):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.glu(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Threshold(Module):
+    """x if x > threshold else value"""
+
+    def __init__(self, threshold, value, inplace=False):
+        super().__init__()
+        self.threshold, self.value, self.inplace = threshold, value, inplace
+
+    def forward(self, input):
+        return F.threshold(input, self.threshold, self.value, self.inplace)
+
+    def extra_repr(self):
+        return f"threshold={self.threshold}, value={self.value}{_inplace_str(self.inplace)}"
+
+
+class Hardshrink(Module):
+    """x if |x| > lambd else 0"""
+
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return type(self).function(input, self.lambd)
+
+    def extra_repr(self):
+        return f"{self.lambd}"
+
+    function = staticmethod(F.hardshrink)
+
+
+class Softshrink(Hardshrink):
+    """x - lambd if x > lambd, x + lambd if x < -lambd, else 0"""
+
+    function = staticmethod(F.softshrink)
+
+
+class RReLU(Module):
+    """x if x > 0 else a x, a ~ U(lower, upper) per element in training, (lower + upper) / 2
+    in eval mode"""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}{_inplace_str(self.inplace)}"
 
 
 class MultiheadAttention(Module):

@@ -1,10 +1,11 @@
-"""``Dropout``, ``Dropout1d``, ``Dropout2d``: zero elements (or whole channels) at random
-while training; the identity in eval mode."""
+"""Dropout layers: zero elements (or whole channels) at random while training (the alpha
+variants set them to SELU's saturation instead); the identity in eval mode."""
 
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout"]
 
 
 class Dropout(Module):
@@ -36,3 +37,25 @@ class Dropout2d(Dropout):
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """Zero whole feature maps of (N, C, D, H, W) inputs with probability p while training."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
+class AlphaDropout(Dropout):
+    """Dropout keeping the mean and variance of SELU activations (``inplace`` unused, as in
+    PyTorch)."""
+
+    def forward(self, input):
+        return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(Dropout):
+    """AlphaDropout of whole channels of (N, C, ...) inputs."""
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)

@@ -3,10 +3,13 @@
 Parameters are laid out exactly as in PyTorch (``weight_ih_l0`` of shape (gates·hidden, input),
 gates stacked in PyTorch's order: LSTM i, f, g, o; GRU r, z, n), so weights transfer in both
 directions. The input projection of every time step is one matrix product; only the
-recurrence h_t = cell(x_t, h_{t-1}) loops over time.
+recurrence h_t = cell(x_t, h_{t-1}) loops over time. A ``PackedSequence`` input steps only
+the sequences still running, so each final state is taken at its sequence's own last step.
 """
 
 import math
+
+import numpy as np
 
 from ... import creation
 from ...ops import elementwise as E
@@ -14,6 +17,7 @@ from ...ops.movement import cat, stack
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
@@ -99,52 +103,87 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         name = type(self).__name__
-        unbatched = input.ndim == 2
-        if input.ndim not in (2, 3):
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            input, packed_batch_sizes, sorted_indices, unsorted_indices = input
+            if input.ndim != 2:
+                raise ValueError(f"{name}: expected packed data of 2 dimensions, got shape "
+                                 f"{tuple(input.shape)}")
+            batch_sizes = [int(n) for n in packed_batch_sizes.array]
+        elif input.ndim not in (2, 3):
             raise ValueError(f"{name}: expected a 2-D (unbatched) or 3-D input, got shape "
                              f"{tuple(input.shape)}")
         if input.shape[-1] != self.input_size:
             raise RuntimeError(f"{name}: input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {input.shape[-1]}")
+        unbatched = not packed and input.ndim == 2
         if unbatched:
             input = input.unsqueeze(1)
-        elif self.batch_first:
+        elif self.batch_first and not packed:
             input = input.transpose(0, 1)
-        steps, batch = input.shape[0], input.shape[1]
+        if not packed:
+            steps, batch = input.shape[0], input.shape[1]
+            batch_sizes = [batch] * steps
+            input = input.reshape(steps * batch, self.input_size)
         directions = 2 if self.bidirectional else 1
-        state = self._initial_state(hx, batch, directions, unbatched, input)
-        final_h, final_c = [], []
-        layer_input = input
+        state = self._initial_state(hx, batch_sizes[0], directions, unbatched, input)
+        states = state if self.mode == "LSTM" else (state,)
+        if packed and sorted_indices is not None:  # hx is in the caller's batch order
+            states = tuple(s.index_select(1, sorted_indices) for s in states)
+        output, final = self._run_layers(input, batch_sizes, states, directions)
+        if packed:
+            if unsorted_indices is not None:
+                final = [s.index_select(1, unsorted_indices) for s in final]
+            output = PackedSequence(output, packed_batch_sizes, sorted_indices,
+                                    unsorted_indices)
+        else:
+            output = output.reshape(steps, batch, output.shape[-1])
+            if unbatched:
+                output, final = output.squeeze(1), [s.squeeze(1) for s in final]
+            elif self.batch_first:
+                output = output.transpose(0, 1)
+        return (output, tuple(final)) if self.mode == "LSTM" else (output, final[0])
+
+    def _run_layers(self, layer_input, batch_sizes, states, directions):
+        """Every layer over the time steps laid out as a packed sequence: step t is the
+        ``batch_sizes[t]`` rows after those of the steps before. ``states`` and the result's
+        final states are (h,) or, for an LSTM, (h, c). Returns the last layer's output in that
+        layout and the final states [h_n] (or [h_n, c_n])."""
+        starts = np.concatenate([[0], np.cumsum(batch_sizes)])
+        final = [[] for _ in states]
         for layer in range(self.num_layers):
             outputs = []
             for direction in range(directions):
                 index = layer * directions + direction
                 w_ih, w_hh, b_ih, b_hh = self._layer_weights(layer, direction)
                 gates_x = F.linear(layer_input, w_ih, b_ih)  # every time step in one product
-                s = (state[0][index], state[1][index]) if self.mode == "LSTM" \
-                    else state[index]
-                order = range(steps - 1, -1, -1) if direction else range(steps)
-                hs = [None] * steps
+                s = tuple(initial[index] for initial in states)
+                order = range(len(batch_sizes) - 1, -1, -1) if direction \
+                    else range(len(batch_sizes))
+                hs = [None] * len(batch_sizes)
                 for t in order:
-                    s = self._step(gates_x[t], s, w_hh, b_hh)
-                    hs[t] = s[0] if self.mode == "LSTM" else s
-                outputs.append(stack(hs))
-                final_h.append(s[0] if self.mode == "LSTM" else s)
-                if self.mode == "LSTM":
-                    final_c.append(s[1])
+                    s, hs[t] = self._step_running(gates_x[starts[t]:starts[t + 1]], s, w_hh,
+                                                  b_hh)
+                outputs.append(cat(hs) if len(hs) > 1 else hs[0])
+                for kept, last in zip(final, s):
+                    kept.append(last)
             layer_input = outputs[0] if directions == 1 else cat(outputs, -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_input = F.dropout(layer_input, self.dropout, True)
-        output = layer_input
-        h_n = stack(final_h)
-        if unbatched:
-            output, h_n = output.squeeze(1), h_n.squeeze(1)
-        elif self.batch_first:
-            output = output.transpose(0, 1)
-        if self.mode == "LSTM":
-            c_n = stack(final_c)
-            return output, (h_n, c_n.squeeze(1) if unbatched else c_n)
-        return output, h_n
+        return layer_input, [stack(kept) for kept in final]
+
+    def _step_running(self, gates_x, state, w_hh, b_hh):
+        """One step of the first ``len(gates_x)`` sequences (those still running); the rest
+        keep their state, so each ends with the state of its own last step. Returns the new
+        state of all and the new h of the running ones."""
+        running = gates_x.shape[0]
+        everyone = running == state[0].shape[0]
+        current = state if everyone else tuple(s[:running] for s in state)
+        new = self._step(gates_x, current if self.mode == "LSTM" else current[0], w_hh, b_hh)
+        new = new if self.mode == "LSTM" else (new,)
+        if everyone:
+            return new, new[0]
+        return tuple(cat([n, s[running:]]) for n, s in zip(new, state)), new[0]
 
     def _initial_state(self, hx, batch, directions, unbatched, input):
         shape = (self.num_layers * directions, batch, self.hidden_size)
