@@ -477,3 +477,22 @@ def test_embedding_bag_scales_gradients_by_the_true_frequency():
                                   scale_grad_by_freq=True).sum().backward()
     assert_close(ours.grad, theirs.grad, "embedding_bag scale_grad_by_freq gradient")
     np.testing.assert_array_equal(ours.grad.array[[3, 5, 7]], np.ones((3, 3)) * [[1], [1], [0]])
+
+
+def test_max_pool3d_runs_under_vmap_as_a_loop():
+    from gradiente.func import vmap
+
+    x = gr.tensor(np.random.default_rng(2).standard_normal((3, 2, 4, 4, 4)))
+    batched = vmap(lambda t: F.max_pool3d(t, 2))(x)
+    looped = gr.stack([F.max_pool3d(x[i], 2) for i in range(3)])
+    np.testing.assert_array_equal(batched.numpy(), looped.numpy())
+
+
+@pytest.mark.parametrize("pool, input_shape, size, expected", [
+    (F.adaptive_avg_pool1d, (2, 3, 7), (None,), (2, 3, 7)),
+    (F.adaptive_avg_pool2d, (2, 3, 6, 6), (None, 3), (2, 3, 6, 3)),
+    (F.adaptive_avg_pool3d, (2, 3, 4, 5, 6), (2, None, 1), (2, 3, 2, 5, 1)),
+])
+def test_adaptive_average_pooling_keeps_the_sizes_given_as_none(pool, input_shape, size,
+                                                               expected):
+    assert tuple(pool(gr.zeros(*input_shape), size).shape) == expected

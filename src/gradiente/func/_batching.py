@@ -944,6 +944,7 @@ def _register_functions():
     return {
         conv.max_pool1d: _pooling(1),
         conv.max_pool2d: _pooling(2),
+        conv.max_pool3d: _pooling(3),
         reduce.argmax: _arg_extreme,
         reduce.argmin: _arg_extreme,
         reduce.max: _along_dim("input", when=lambda a: a["dim"] is not None),

@@ -20,8 +20,10 @@ from ..ops import nn as _nn
 from ..ops.conv import (  # the convolutions and poolings, in torch's namespace
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_avg_pool3d,
     avg_pool1d,
     avg_pool2d,
+    avg_pool3d,
     conv1d,
     conv2d,
     conv3d,
@@ -31,6 +33,7 @@ from ..ops.conv import (  # the convolutions and poolings, in torch's namespace
     interpolate,
     max_pool1d,
     max_pool2d,
+    max_pool3d,
     unfold,
 )
 from ..random import drawn, rng_of
@@ -325,18 +328,6 @@ __all__ += [
 ]
 
 
-def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
-    return _conv._max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation,
-                           ceil_mode, return_indices)
-
-
-def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
-    return _conv._avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
-                           count_include_pad, divisor_override)
-
-
 def _adaptive_sizes(op, nd, input, output_size):
     """output_size as nd ints, None entries (keep that dim's size) filled from the input."""
     if isinstance(output_size, int) or output_size is None:
@@ -346,11 +337,6 @@ def _adaptive_sizes(op, nd, input, output_size):
                          f"got {output_size}")
     return tuple(input.shape[input.ndim - nd + d] if o is None else int(o)
                  for d, o in enumerate(output_size))
-
-
-def adaptive_avg_pool3d(input, output_size):
-    return _conv._adaptive_avg_pool("adaptive_avg_pool3d", 3, input, _adaptive_sizes(
-        "adaptive_avg_pool3d", 3, input, output_size))
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,

@@ -25,8 +25,9 @@ from .indexing import index_select
 from .movement import pad as pad_tensor
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
-           "max_pool2d", "avg_pool1d", "avg_pool2d", "adaptive_avg_pool1d",
-           "adaptive_avg_pool2d", "unfold", "fold", "interpolate"]
+           "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+           "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "unfold", "fold",
+           "interpolate"]
 
 
 def _window_geometry(op, spatial, kernel, stride, padding, dilation):
@@ -392,6 +393,13 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                      return_indices)
 
 
+@batch_rule
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    return _max_pool("max_pool3d", 3, input, kernel_size, stride, padding, dilation, ceil_mode,
+                     return_indices)
+
+
 def _avg_pool(op, nd, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
               divisor_override):
     cols, unbatched, geometry, extra = _pool_windows(op, nd, input, kernel_size, stride,
@@ -426,11 +434,18 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                      count_include_pad, divisor_override)
 
 
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                     count_include_pad, divisor_override)
+
+
 def _adaptive_avg_pool(op, nd, input, output_size):
     input, unbatched = _batched(op, input, nd)
     spatial = tuple(input.shape[2:])
-    output_size = tuple(n if o is None else o for o, n in
-                        zip(_tuple(op, "output_size", output_size, nd), spatial))
+    if isinstance(output_size, (tuple, list)) and len(output_size) == nd:  # None: keep that size
+        output_size = tuple(n if o is None else o for o, n in zip(output_size, spatial))
+    output_size = _tuple(op, "output_size", output_size, nd)
     if all(n % o == 0 for n, o in zip(spatial, output_size)):
         kernel = tuple(n // o for n, o in zip(spatial, output_size))
         out = _avg_pool(op, nd, input, kernel, kernel, 0, False, True, None)
@@ -452,6 +467,10 @@ def adaptive_avg_pool1d(input, output_size):
 def adaptive_avg_pool2d(input, output_size):
     """Average pooling to a fixed output size, whatever the input size."""
     return _adaptive_avg_pool("adaptive_avg_pool2d", 2, input, output_size)
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _adaptive_avg_pool("adaptive_avg_pool3d", 3, input, output_size)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
