@@ -496,3 +496,21 @@ def test_max_pool3d_runs_under_vmap_as_a_loop():
 def test_adaptive_average_pooling_keeps_the_sizes_given_as_none(pool, input_shape, size,
                                                                expected):
     assert tuple(pool(gr.zeros(*input_shape), size).shape) == expected
+
+
+@requires_torch
+def test_fold_and_unfold_take_unbatched_inputs_as_torch():
+    import torch
+
+    image = np.random.default_rng(3).standard_normal((2, 5, 6))
+    ours = F.unfold(gr.tensor(image), 3, padding=1)
+    theirs = torch.nn.functional.unfold(torch.tensor(image), 3, padding=1)
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-12)
+    back = F.fold(ours, (5, 6), 3, padding=1)
+    np.testing.assert_allclose(back.numpy(), torch.nn.functional.fold(theirs, (5, 6), 3,
+                                                                      padding=1).numpy(),
+                               rtol=1e-12)
+    with pytest.raises(RuntimeError, match=r"unfold: expected a 3-D \(unbatched\) or 4-D"):
+        F.unfold(gr.zeros(5, 6), 3)
+    with pytest.raises(RuntimeError, match=r"fold: expected a 2-D \(unbatched\) or 3-D"):
+        F.fold(gr.zeros(9), (3, 3), 3)

@@ -474,12 +474,11 @@ def adaptive_avg_pool3d(input, output_size):
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
-    """PyTorch's F.unfold: (N, C, H, W) -> (N, C·kh·kw, L) patches as columns."""
-    if input.ndim != 4:
-        raise RuntimeError(f"unfold: expected a 4-D input (N, C, H, W), got shape "
-                           f"{tuple(input.shape)}")
+    """PyTorch's F.unfold: (N, C, H, W) -> (N, C·kh·kw, L) patches as columns (N optional)."""
+    input, unbatched = _batched("unfold", input, 2)
     cols = windows(input, kernel_size, stride, padding, dilation)
-    return cols.reshape(cols.shape[0], cols.shape[1] * cols.shape[2], -1)
+    cols = cols.reshape(cols.shape[0], cols.shape[1] * cols.shape[2], -1)
+    return cols.squeeze(0) if unbatched else cols
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -488,6 +487,11 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     output_size = _tuple("fold", "output_size", output_size, 2)
     stride, padding = _tuple("fold", "stride", stride, 2), _tuple("fold", "padding", padding, 2)
     dilation = _tuple("fold", "dilation", dilation, 2)
+    if input.ndim not in (2, 3):
+        raise RuntimeError(f"fold: expected a 2-D (unbatched) or 3-D (batched) input, got shape "
+                           f"{tuple(input.shape)}")
+    if input.ndim == 2:
+        return fold(input.unsqueeze(0), output_size, kernel, dilation, padding, stride).squeeze(0)
     batch, rows, count = input.shape
     channels = rows // math.prod(kernel)
     out_size = _window_geometry("fold", output_size, kernel, stride, padding, dilation)
