@@ -7,7 +7,7 @@ import pytest
 import gradiente as gr
 from tests.helpers import HAS_TORCH, requires_torch, to_numpy
 
-from .cases import BROADCAST_SHAPES, CASES, IDS, batch_shape, probabilities
+from .cases import BROADCAST_SHAPES, CASES, IDS, KL_CASES, KL_IDS, batch_shape, probabilities
 
 if HAS_TORCH:
     import torch
@@ -83,7 +83,7 @@ def test_extreme_probabilities_match_torch():
 # ----- kl_divergence --------------------------------------------------------------------------
 
 @pytest.mark.parametrize("shapes", BROADCAST_SHAPES)
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("case", KL_CASES, ids=KL_IDS)
 def test_kl_divergence_matches_torch(case, shapes):
     rng = np.random.default_rng(3)
     p_params, q_params = case.draw(rng, shapes), case.draw(rng, shapes[::-1])
@@ -92,9 +92,11 @@ def test_kl_divergence_matches_torch(case, shapes):
     ours = gr.distributions.kl_divergence(case.make(gr, p_params), case.make(gr, q_params))
     # torch's Bernoulli and Categorical rules index with masks of p's or q's own shape, which
     # fails when the batch shapes differ: torch gets both parameter sets broadcast
-    shape = np.broadcast_shapes(*(np.shape(v) for v in [*p_params.values(), *q_params.values()]))
-    p_params, q_params = ({k: np.broadcast_to(v, shape) for k, v in params.items()}
-                          for params in (p_params, q_params))
+    if case.name in ("Bernoulli", "Categorical", "OneHotCategorical"):
+        shape = np.broadcast_shapes(*(np.shape(v) for v in [*p_params.values(),
+                                                            *q_params.values()]))
+        p_params, q_params = ({k: np.broadcast_to(v, shape) for k, v in params.items()}
+                              for params in (p_params, q_params))
     theirs = torch.distributions.kl_divergence(case.make(torch, p_params),
                                                case.make(torch, q_params))
     assert_same(ours, theirs, f"KL({case.name} || {case.name})")
@@ -118,3 +120,75 @@ def test_kl_divergence_infinite_and_zero_mass_match_torch(name, p, q):
     ours, theirs = kl(gr), kl(torch)
     assert_same(ours, theirs, f"KL({name} || {name}) with zero mass")
     assert np.isinf(to_numpy(ours)).any()
+
+
+# ----- enumerate_support, perplexity, what is not implemented ---------------------------------
+
+@pytest.mark.parametrize("expand", [True, False])
+@pytest.mark.parametrize("name, params", [
+    ("Bernoulli", {"probs": [[0.2, 0.7, 0.5]]}),
+    ("Categorical", {"logits": [[0.0, 1.0, -1.0, 2.0], [1.0, 1.0, 0.0, 0.0]]}),
+    ("Binomial", {"total_count": [4.0, 4.0], "probs": [0.3, 0.9]}),
+    ("OneHotCategorical", {"probs": [[0.1, 0.6, 0.3]] * 2}),
+])
+def test_enumerate_support_matches_torch(name, params, expand):
+    def support(lib):
+        dist = getattr(lib.distributions, name)(
+            **{k: lib.tensor(v, dtype=lib.float64) for k, v in params.items()})
+        assert dist.has_enumerate_support
+        values = dist.enumerate_support(expand)
+        return values, dist.log_prob(values)
+    (ours, our_log_prob), (theirs, their_log_prob) = support(gr), support(torch)
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    assert_same(ours, theirs, f"{name}.enumerate_support({expand})")
+    assert_same(our_log_prob, their_log_prob, f"{name}.log_prob(enumerate_support)")
+    np.testing.assert_allclose(np.exp(to_numpy(our_log_prob)).sum(0), 1.0, rtol=1e-12)
+
+
+def test_binomial_with_differing_total_counts_cannot_enumerate():
+    dist = gr.distributions.Binomial(gr.tensor([2.0, 3.0]), gr.tensor([0.5, 0.5]))
+    for method in ("enumerate_support", "entropy"):
+        with pytest.raises(NotImplementedError, match=f"Inhomogeneous total count not "
+                                                      f"supported by `{method}`"):
+            getattr(dist, method)()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if "entropy" in c.methods],
+                         ids=lambda c: c.name)
+def test_perplexity_is_exp_entropy_as_torch(case):
+    params = case.draw(np.random.default_rng(4), [(3,), (3,)])
+    ours, theirs = case.make(gr, params), case.make(torch, params)
+    assert_same(ours.perplexity(), theirs.perplexity(), f"{case.name}.perplexity")
+    assert ours.has_enumerate_support == theirs.has_enumerate_support
+
+
+@pytest.mark.parametrize("name, params, method", [
+    ("Normal", {"loc": 0.0, "scale": 1.0}, "enumerate_support"),
+    ("Poisson", {"rate": 2.0}, "entropy"),
+    ("Poisson", {"rate": 2.0}, "cdf"),
+    ("Geometric", {"probs": 0.3}, "icdf"),
+    ("Bernoulli", {"probs": 0.3}, "cdf"),
+    ("Binomial", {"total_count": 3.0, "probs": 0.3}, "icdf"),
+    ("MultivariateNormal", {"loc": [0.0, 0.0], "scale_tril": [[1.0, 0.0], [0.0, 1.0]]}, "cdf"),
+])
+def test_methods_a_distribution_lacks_raise_not_implemented_as_in_torch(name, params, method):
+    for lib in (gr, torch):
+        dist = getattr(lib.distributions, name)(
+            **{k: lib.tensor(v, dtype=lib.float64) for k, v in params.items()})
+        args = () if method in ("entropy", "enumerate_support") else (lib.tensor(0.5),)
+        with pytest.raises(NotImplementedError):
+            getattr(dist, method)(*args)
+
+
+def test_the_base_class_implements_nothing():
+    dist = gr.distributions.Distribution()
+    for attribute in ("mean", "mode", "variance", "support"):
+        with pytest.raises(NotImplementedError, match=f"Distribution does not implement "
+                                                      f"{attribute}"):
+            getattr(dist, attribute)
+    for method, args in [("log_prob", (gr.tensor(0.0),)), ("cdf", (gr.tensor(0.0),)),
+                         ("icdf", (gr.tensor(0.5),)), ("entropy", ()),
+                         ("enumerate_support", ()), ("perplexity", ()), ("rsample", ())]:
+        with pytest.raises(NotImplementedError):
+            getattr(dist, method)(*args)
+    assert not dist.has_enumerate_support and not dist.has_rsample

@@ -7,23 +7,41 @@ import pytest
 import gradiente as gr
 from gradiente.autograd import gradcheck, gradgradcheck
 
-from .cases import CASES, IDS, probabilities
+from .cases import CASES, IDS, KL_CASES, KL_IDS, probabilities
 
 SHAPES = [(2, 1), (3,)]  # broadcast: gradients are summed back over the expanded dims
+RNG = np.random.default_rng(0)
 
 
 def parameters(case, seed=0):
+    """(names, leaves): the parameters to differentiate by, as float64 leaves."""
     params = case.draw(np.random.default_rng(seed), SHAPES)
-    return list(params), [gr.tensor(v, dtype=gr.float64, requires_grad=True)
-                          for v in params.values()]
+    names = [name for name in params if name not in case.constant]
+    return names, [gr.tensor(params[name], dtype=gr.float64, requires_grad=True)
+                   for name in names]
+
+
+def builder(case, names, seed=0):
+    """tensors -> the distribution, with the constant parameters fixed and the matrix
+    parameters read from free matrices as ``case.matrix_form`` says."""
+    params = case.draw(np.random.default_rng(seed), SHAPES)
+    constants = {name: gr.tensor(params[name]) for name in case.constant}
+
+    def build(*tensors):
+        kwargs = dict(zip(names, tensors))
+        for name, form in (case.matrix_form or {}).items():
+            m = kwargs[name]
+            kwargs[name] = (m + m.mT) / 2 if form == "symmetric" else m.tril()
+        return case.build(gr, **kwargs, **constants)
+    return build
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_methods_differentiate_by_the_parameters(case):
     names, tensors = parameters(case)
-    make = lambda *ts: getattr(gr.distributions, case.name)(**dict(zip(names, ts)))  # noqa: E731
+    make = builder(case, names)
     rng = np.random.default_rng(1)
-    params = {name: t.detach().numpy() for name, t in zip(names, tensors)}
+    params = case.draw(np.random.default_rng(0), SHAPES)
     shape = (2,) + tuple(make(*tensors).batch_shape) + tuple(make(*tensors).event_shape)
     for method in case.methods:
         if method == "mode" or (case.name == "Categorical"
@@ -40,33 +58,34 @@ def test_methods_differentiate_by_the_parameters(case):
         assert gradcheck(fn, tensors), f"{case.name}.{method}"
 
 
-@pytest.mark.parametrize("case", CASES, ids=IDS)
+@pytest.mark.parametrize("case", KL_CASES, ids=KL_IDS)
 def test_kl_divergence_differentiates_by_both_distributions(case):
     names, p_tensors = parameters(case, seed=0)
     _, q_tensors = parameters(case, seed=1)
     if case.name == "Uniform":  # q's interval around p's, so the KL is finite
         q_tensors = [p_tensors[0] - q_tensors[0] ** 2 - 0.5, p_tensors[1] + q_tensors[1] ** 2]
-    dist = getattr(gr.distributions, case.name)
+    make_p, make_q = builder(case, names, seed=0), builder(case, names, seed=1)
     n = len(names)
 
     def kl(*ts):
-        p, q = dist(**dict(zip(names, ts[:n]))), dist(**dict(zip(names, ts[n:])))
-        return gr.distributions.kl_divergence(p, q)
+        return gr.distributions.kl_divergence(make_p(*ts[:n]), make_q(*ts[n:]))
     leaves = p_tensors + [t.detach().requires_grad_() for t in q_tensors]
     assert gradcheck(kl, leaves)
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.name in
-                                  ("Normal", "Laplace", "Uniform", "Exponential")],
-                         ids=lambda c: c.name)
+RSAMPLED = [(c, i) for c, i in zip(CASES, IDS)
+            if c.name in ("Normal", "Laplace", "Uniform", "Exponential", "MultivariateNormal")]
+
+
+@pytest.mark.parametrize("case", [c for c, _ in RSAMPLED], ids=[i for _, i in RSAMPLED])
 def test_rsample_differentiates_by_the_parameters(case):
     names, tensors = parameters(case)
-    dist = getattr(gr.distributions, case.name)
+    make = builder(case, names)
 
     def rsample(*ts):
         gr.manual_seed(5)  # the same noise on every call: a function of the parameters alone
-        return dist(**dict(zip(names, ts))).rsample((4,))
-    assert dist.has_rsample
+        return make(*ts).rsample((4,))
+    assert make(*tensors).has_rsample
     assert rsample(*tensors).requires_grad
     assert gradcheck(rsample, tensors)
 

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-from gradiente.distributions import (Bernoulli, Categorical, Exponential, Laplace, Normal,
-                                     OneHotCategorical, Uniform)
+from gradiente.distributions import (Bernoulli, Binomial, Categorical, Exponential, Geometric,
+                                     Independent, Laplace, MultivariateNormal, Normal,
+                                     OneHotCategorical, Poisson, Uniform)
 
 from .cases import CASES, IDS
 
@@ -55,6 +56,13 @@ def _assert_moments(samples, mean, variance, what):
     Bernoulli(gr.tensor([0.1, 0.7])),
     Bernoulli(logits=gr.tensor([-2.0, 0.5])),
     OneHotCategorical(gr.tensor([0.2, 0.5, 0.3])),
+    Poisson(gr.tensor([0.5, 3.0, 20.0])),
+    Binomial(gr.tensor([1.0, 10.0, 7.0]), gr.tensor([0.5, 0.2, 0.9])),
+    Binomial(gr.tensor(12.0), logits=gr.tensor([-1.0, 2.0])),
+    Geometric(gr.tensor([0.1, 0.5, 0.9])),
+    Geometric(logits=gr.tensor([-1.0, 1.0])),
+    MultivariateNormal(gr.tensor([1.0, -2.0]), gr.tensor([[2.0, 0.6], [0.6, 0.5]])),
+    Independent(Laplace(gr.tensor([[-1.0, 2.0]]), gr.tensor([0.5, 2.0])), 2),
 ], ids=lambda d: type(d).__name__)
 def test_sample_moments_match_mean_and_variance(dist):
     samples = dist.sample((N,)).numpy().astype(np.float64)
@@ -62,6 +70,30 @@ def test_sample_moments_match_mean_and_variance(dist):
     if dist.has_rsample:
         samples = dist.rsample((N,)).detach().numpy().astype(np.float64)
         _assert_moments(samples, dist.mean.numpy(), dist.variance.numpy(), "rsample")
+
+
+def test_multivariate_normal_samples_have_its_covariance():
+    covariance = np.array([[2.0, 0.6, -0.3], [0.6, 0.5, 0.1], [-0.3, 0.1, 1.0]])
+    for parameter in ("covariance_matrix", "precision_matrix", "scale_tril"):
+        matrix = {"covariance_matrix": covariance, "precision_matrix": np.linalg.inv(covariance),
+                  "scale_tril": np.linalg.cholesky(covariance)}[parameter]
+        dist = MultivariateNormal(gr.zeros(3, dtype=gr.float64),
+                                  **{parameter: gr.tensor(matrix)})
+        gr.manual_seed(0)
+        samples = dist.rsample((N,)).detach().numpy()
+        products = samples[:, :, None] * samples[:, None, :]  # zero mean: E[x xᵀ] = Σ
+        se = products.std(0) / np.sqrt(N)
+        assert np.all(np.abs(products.mean(0) - covariance) < 5 * se), parameter
+
+
+def test_count_samples_are_non_negative_integers_within_the_support():
+    for dist in (Poisson(gr.tensor([0.1, 4.0])), Geometric(gr.tensor([0.05, 0.7])),
+                 Binomial(gr.tensor([3.0, 0.0]), gr.tensor([0.5, 0.5]))):
+        samples = dist.sample((500,)).numpy()
+        assert samples.dtype == np.float32 and np.all(samples >= 0)
+        assert np.all(samples == np.floor(samples)), type(dist).__name__
+    binomial = Binomial(gr.tensor([3.0, 0.0]), gr.tensor([0.5, 0.5])).sample((500,)).numpy()
+    assert binomial[:, 0].max() == 3 and binomial[:, 1].max() == 0
 
 
 def test_categorical_frequencies_match_probs():

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-from gradiente.distributions import (Bernoulli, Categorical, Distribution, Exponential, Laplace,
-                                     Normal, OneHotCategorical, Uniform, kl_divergence,
+from gradiente.distributions import (Bernoulli, Binomial, Categorical, Distribution,
+                                     Exponential, Geometric, Laplace, MultivariateNormal, Normal,
+                                     OneHotCategorical, Poisson, Uniform, kl_divergence,
                                      register_kl)
 from tests.helpers import HAS_TORCH, requires_torch
 
@@ -27,6 +28,25 @@ BAD_PARAMETERS = [
     ("Bernoulli", lambda lib: {"logits": lib.tensor(float("nan"))}, "logits", "Real()"),
     ("Categorical", lambda lib: {"probs": lib.tensor([0.5, -0.1, 0.6])}, "probs", "Simplex()"),
     ("OneHotCategorical", lambda lib: {"probs": lib.tensor([-1.0, 2.0])}, "probs", "Simplex()"),
+    ("Poisson", lambda lib: {"rate": lib.tensor([1.0, -1.0])}, "rate",
+     "GreaterThanEq(lower_bound=0.0)"),
+    ("Binomial", lambda lib: {"total_count": lib.tensor([2.5]), "probs": lib.tensor([0.5])},
+     "total_count", "IntegerGreaterThan(lower_bound=0)"),
+    ("Binomial", lambda lib: {"total_count": 3, "logits": lib.tensor([float("nan")])},
+     "logits", "Real()"),
+    ("Geometric", lambda lib: {"probs": lib.tensor([0.5, 1.5])}, "probs",
+     "Interval(lower_bound=0.0, upper_bound=1.0)"),
+    ("MultivariateNormal", lambda lib: {"loc": lib.zeros(2), "covariance_matrix":
+                                        lib.tensor([[1.0, 2.0], [2.0, 1.0]])},
+     "covariance_matrix", "PositiveDefinite()"),
+    ("MultivariateNormal", lambda lib: {"loc": lib.zeros(2), "precision_matrix":
+                                        lib.tensor([[1.0, 0.5], [0.0, 1.0]])},
+     "precision_matrix", "PositiveDefinite()"),
+    ("MultivariateNormal", lambda lib: {"loc": lib.zeros(2), "scale_tril":
+                                        lib.tensor([[1.0, 0.0], [0.5, -1.0]])},
+     "scale_tril", "LowerCholesky()"),
+    ("MultivariateNormal", lambda lib: {"loc": lib.tensor([float("nan")] * 2), "scale_tril":
+                                        lib.eye(2)}, "loc", "IndependentConstraint(Real(), 1)"),
 ]
 
 
@@ -39,7 +59,8 @@ def test_invalid_parameter_raises_naming_distribution_and_argument(name, params,
     assert re.match(rf"Expected parameter {argument} \(Tensor of shape .*\) of distribution "
                     rf"{name}\(", message), message
     assert f"to satisfy the constraint {constraint}" in message
-    getattr(gr.distributions, name)(**params(gr), validate_args=False)  # not checked
+    if name != "MultivariateNormal" or argument == "loc":  # (its factorization needs valid Σ)
+        getattr(gr.distributions, name)(**params(gr), validate_args=False)  # not checked
 
 
 @requires_torch
@@ -62,6 +83,11 @@ BAD_VALUES = [
     (Categorical(t([0.2, 0.8])), t(2), "IntegerInterval(lower_bound=0, upper_bound=1)"),
     (Categorical(t([0.2, 0.8])), t(0.5), "IntegerInterval(lower_bound=0, upper_bound=1)"),
     (OneHotCategorical(t([0.2, 0.8])), t([1.0, 1.0]), "OneHot()"),
+    (Poisson(t(2.0)), t(1.5), "IntegerGreaterThan(lower_bound=0)"),
+    (Geometric(t(0.5)), t(-1.0), "IntegerGreaterThan(lower_bound=0)"),
+    (Binomial(t(3.0), t(0.5)), t(4.0), "IntegerInterval(lower_bound=0, upper_bound=3.0)"),
+    (MultivariateNormal(t([0.0, 0.0]), scale_tril=gr.eye(2)), t([0.0, float("nan")]),
+     "IndependentConstraint(Real(), 1)"),
 ]
 
 
@@ -91,6 +117,46 @@ def test_probs_or_logits_exactly_one():
             cls(t([0.5, 0.5]), t([0.0, 0.0]))
     with pytest.raises(ValueError, match="`logits` parameter must be at least one-dimensional"):
         Categorical(logits=t(0.0))
+
+
+@requires_torch
+def test_geometric_probs_must_be_positive_as_in_torch():
+    with pytest.raises(ValueError) as ours:
+        Geometric(t([0.5, 0.0]))
+    with pytest.raises(ValueError) as theirs:
+        torch.distributions.Geometric(torch.tensor([0.5, 0.0]))
+    assert "to be positive but found invalid values" in str(ours.value)
+    assert str(ours.value).replace("gradiente.", "torch.") == str(theirs.value)
+    with np.errstate(divide="ignore"):  # 1 / p at p = 0
+        assert Geometric(t([0.5, 0.0]), validate_args=False).mean.tolist()[1] == float("inf")
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (dict(loc=t(0.0), covariance_matrix=gr.eye(1)), "loc must be at least one-dimensional"),
+    (dict(loc=t([0.0])), "Exactly one of covariance_matrix or precision_matrix or scale_tril"),
+    (dict(loc=t([0.0]), covariance_matrix=gr.eye(1), scale_tril=gr.eye(1)), "Exactly one of"),
+    (dict(loc=t([0.0]), covariance_matrix=t([1.0])), "covariance_matrix must be at least "
+                                                     "two-dimensional"),
+    (dict(loc=t([0.0]), precision_matrix=t([1.0])), "precision_matrix must be at least "
+                                                    "two-dimensional"),
+    (dict(loc=t([0.0]), scale_tril=t([1.0])), "scale_tril matrix must be at least "
+                                              "two-dimensional"),
+])
+def test_multivariate_normal_arguments_are_checked_as_in_torch(arguments, message):
+    with pytest.raises(ValueError, match=message):
+        MultivariateNormal(**arguments)
+    if HAS_TORCH:
+        with pytest.raises(ValueError, match=message):
+            torch.distributions.MultivariateNormal(
+                **{k: torch.tensor(v.numpy()) for k, v in arguments.items()})
+
+
+def test_multivariate_normal_kl_needs_equal_event_shapes():
+    p = MultivariateNormal(gr.zeros(2), scale_tril=gr.eye(2))
+    q = MultivariateNormal(gr.zeros(3), scale_tril=gr.eye(3))
+    with pytest.raises(ValueError, match=r"different event shapes cannot be computed: "
+                                         r".*\[2\].* vs .*\[3\]"):
+        kl_divergence(p, q)
 
 
 def test_default_validation_can_be_turned_off():

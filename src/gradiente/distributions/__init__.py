@@ -8,10 +8,12 @@
 
 from . import constraints
 from .continuous import Exponential, Laplace, Normal, Uniform
-from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
 from .distribution import Distribution, broadcast_all
+from .independent import Independent
 from .kl import kl_divergence, register_kl
+from .multivariate_normal import MultivariateNormal
 
 __all__ = ["constraints", "Distribution", "broadcast_all", "Normal", "Uniform", "Exponential",
-           "Laplace", "Bernoulli", "Categorical", "OneHotCategorical", "kl_divergence",
-           "register_kl"]
+           "Laplace", "Bernoulli", "Categorical", "OneHotCategorical", "Binomial", "Geometric",
+           "Poisson", "MultivariateNormal", "Independent", "kl_divergence", "register_kl"]

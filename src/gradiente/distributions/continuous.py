@@ -16,8 +16,9 @@ from .distribution import Distribution, broadcast_all
 __all__ = ["Normal", "Uniform", "Exponential", "Laplace"]
 
 
-class Normal(Distribution):
-    """N(loc, scale²): log p(x) = -(x - loc)² / (2 scale²) - log scale - log √(2π)."""
+class _LocationScale(Distribution):
+    """A location-scale family on the real line (Normal, Laplace): x = loc + scale z, with z
+    drawn from the family's standard member; its mean and mode are loc."""
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -28,6 +29,11 @@ class Normal(Distribution):
         super().__init__(self.loc.shape, validate_args=validate_args)
 
     mean = mode = property(lambda self: self.loc)
+
+
+class Normal(_LocationScale):
+    """N(loc, scale²): log p(x) = -(x - loc)² / (2 scale²) - log scale - log √(2π)."""
+
     stddev = property(lambda self: self.scale)
     variance = property(lambda self: self.scale ** 2)
 
@@ -130,18 +136,9 @@ class Exponential(Distribution):
         return 1.0 - self.rate.log()
 
 
-class Laplace(Distribution):
+class Laplace(_LocationScale):
     """Laplace(loc, scale): log p(x) = -log(2 scale) - |x - loc| / scale."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc, scale, validate_args=None):
-        self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    mean = mode = property(lambda self: self.loc)
     stddev = property(lambda self: math.sqrt(2) * self.scale)
     variance = property(lambda self: 2 * self.scale ** 2)
 

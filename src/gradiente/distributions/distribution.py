@@ -37,6 +37,7 @@ class Distribution:
     ``sample_shape + batch_shape + event_shape``; ``log_prob(value)`` has the batch shape."""
 
     has_rsample = False
+    has_enumerate_support = False
     arg_constraints = {}
     _validate_default = True
 
@@ -87,7 +88,34 @@ class Distribution:
     def rsample(self, sample_shape=()):
         raise NotImplementedError(f"{type(self).__name__} has no reparameterized rsample")
 
+    def _missing(self, what):
+        raise NotImplementedError(f"{type(self).__name__} does not implement {what}")
+
+    mean = property(lambda self: self._missing("mean"))
+    mode = property(lambda self: self._missing("mode"))
+    variance = property(lambda self: self._missing("variance"))
+    support = property(lambda self: self._missing("support"))
     stddev = property(lambda self: self.variance.sqrt())
+
+    def log_prob(self, value):
+        self._missing("log_prob")
+
+    def cdf(self, value):
+        self._missing("cdf")
+
+    def icdf(self, value):
+        self._missing("icdf")
+
+    def entropy(self):
+        self._missing("entropy")
+
+    def enumerate_support(self, expand=True):
+        """Every value of the (discrete) support along a new dim 0, before the batch dims."""
+        self._missing("enumerate_support")
+
+    def perplexity(self):
+        """exp(entropy)."""
+        return self.entropy().exp()
 
     def _checked(self, value):
         """``value``, once checked (when validating) to fit the shapes and lie in the support."""
@@ -114,6 +142,7 @@ class Distribution:
 
     def __repr__(self):
         params = [p for p in self.arg_constraints if p in self.__dict__]
-        shown = [f"{p}: {v.item() if v.numel() == 1 else v.shape}"
+        # as torch's: a 0-d parameter as its number, another single value as its tensor
+        shown = [f"{p}: {v.item() if v.dim() == 0 else v if v.numel() == 1 else v.shape}"
                  for p, v in ((p, self.__dict__[p]) for p in params)]
         return f"{type(self).__name__}({', '.join(shown)})"

@@ -4,8 +4,11 @@ import math
 
 from ..nn import functional as F
 from ..ops.elementwise import where
+from .. import linalg
 from .continuous import Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .independent import Independent, _sum_rightmost
+from .multivariate_normal import MultivariateNormal, _half_log_det, _mahalanobis
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -81,3 +84,26 @@ def _kl_laplace_laplace(p, q):
     loc_abs_diff = (p.loc - q.loc).abs()
     return (-scale_ratio.log() + loc_abs_diff / q.scale
             + scale_ratio * (-loc_abs_diff / p.scale).exp() - 1)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariatenormal_multivariatenormal(p, q):
+    """log √det Σq - log √det Σp + (tr(Σq⁻¹ Σp) + |Lq⁻¹ (μq - μp)|² - k) / 2."""
+    if p.event_shape != q.event_shape:
+        raise ValueError(f"KL-divergence between two Multivariate Normals with different event "
+                         f"shapes cannot be computed: {p.event_shape} vs {q.event_shape}")
+    p_tril, q_tril = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    # tr(Σq⁻¹ Σp) = |Lq⁻¹ Lp|² (Frobenius)
+    trace = (linalg.solve_triangular(q_tril, p_tril, upper=False) ** 2).sum((-2, -1))
+    return (_half_log_det(q_tril) - _half_log_det(p_tril)
+            + 0.5 * (trace + _mahalanobis(q_tril, q.loc - p.loc) - p.event_shape[0]))
+
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p, q):
+    """KL of the base distributions, summed over the reinterpreted dims."""
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError  # as torch's: only equal reinterpreted dims
+    result = kl_divergence(p.base_dist, q.base_dist)
+    return _sum_rightmost(result, p.reinterpreted_batch_ndims)
