@@ -161,3 +161,21 @@ def test_grad_with_batched_grad_outputs_matches_torch(create_graph):
     x = gr.tensor(Y, requires_grad=True)
     with pytest.raises(RuntimeError, match="grad: with is_grads_batched=True every grad_output"):
         gr.autograd.grad(x.sum(), x, gr.tensor(1.0), is_grads_batched=True)
+
+
+def test_variable_of_old_programs_is_a_new_leaf_sharing_memory():
+    from gradiente.autograd import Variable
+
+    x = gr.ones(2)
+    v = Variable(x, requires_grad=True)
+    assert v is not x and v.requires_grad and v.is_leaf and isinstance(x, Variable)
+    v.detach().add_(1.0)  # shares memory with x, as in PyTorch
+    np.testing.assert_array_equal(x.numpy(), [2.0, 2.0])
+    (v * 3).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), [3.0, 3.0])
+    y = Variable(v * 2)
+    assert y.grad_fn is None and not y.requires_grad
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        Variable(x, volatile=True)
+    with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
+        Variable([1.0, 2.0])
