@@ -12,12 +12,12 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "gradiente"
 
 BUDGETS = {  # code lines; about a quarter above the size when the budget was set
-    "(top level)": 1200,  # tensor, dtypes, device, creation, random, serialization
+    "(top level)": 1350,  # tensor, dtypes, device, creation, random, serialization
     "autograd": 1200,
-    "ops": 5600,
+    "ops": 6100,
     "func": 1500,
-    "nn": 4400,
-    "optim": 1400,
+    "nn": 4800,
+    "optim": 1650,
     "utils": 550,
     "explain": 1800,
     "datasets": 400,
@@ -25,7 +25,7 @@ BUDGETS = {  # code lines; about a quarter above the size when the budget was se
     "training": 600,
     "text": 260,
     "cli": 600,
-    "distributions": 700,
+    "distributions": 1050,
 }
 
 
