@@ -21,7 +21,10 @@ from .creation import (
     tensor, as_tensor, asarray, from_numpy, zeros, ones, full, empty, arange, linspace, logspace,
     eye, rand, randn, randint, randperm, zeros_like, ones_like, full_like, empty_like, rand_like,
     randn_like, randint_like, normal, bernoulli, multinomial, tril_indices, triu_indices,
+    hann_window, hamming_window, blackman_window, bartlett_window, kaiser_window, poisson,
+    binomial,
 )
+from .creation import inclusive_range as range  # noqa: A001 - torch.range, deprecated there
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled
 from . import ops
@@ -34,6 +37,8 @@ from .backends import use_deterministic_algorithms, are_deterministic_algorithms
 from . import optim, utils
 from .serialization import save, load
 from . import explain
+from . import aliases
+from .aliases import *  # noqa: F403 - PyTorch's top-level names for functions kept elsewhere
 
 __version__ = "0.1.0"
 
@@ -59,4 +64,6 @@ __all__ = [
 __all__ += ["func", "vmap", "nn", "explain", "linalg", "distributions", "cuda", "backends",
             "special", "get_num_threads", "set_num_threads", "set_printoptions", "is_tensor",
             "numel", "is_floating_point", "use_deterministic_algorithms",
-            "are_deterministic_algorithms_enabled"]
+            "are_deterministic_algorithms_enabled", "range", "hann_window", "hamming_window",
+            "blackman_window", "bartlett_window", "kaiser_window", "poisson", "binomial",
+            *aliases.__all__]

@@ -4,6 +4,9 @@ Signatures follow PyTorch: sizes as varargs or one sequence, and keyword-only ``
 ``device``, ``requires_grad`` and ``generator``.
 """
 
+import math
+import warnings
+
 import numpy as np
 
 from . import dtypes
@@ -295,3 +298,84 @@ def multinomial(input, num_samples, replacement=False, *, generator=None):
     samples = np.stack([rng.choice(rows.shape[1], size=num_samples, replace=replacement,
                                    p=row / row.sum()) for row in rows])
     return Tensor._make(samples.reshape(weights.shape[:-1] + (num_samples,)).astype(np.int64))
+
+
+def inclusive_range(start, end, step=1, *, dtype=None, device=None, requires_grad=False):
+    """``gradiente.range``, deprecated in PyTorch: values from ``start`` to ``end`` INCLUDED,
+    in the default float dtype."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=2)
+    count = int(math.floor((end - start) / step)) + 1
+    array = start + step * np.arange(max(count, 0), dtype=np.float64)
+    return _finish(array.astype(_float_dtype(dtype)), requires_grad)
+
+
+def _window(name, length, periodic, dtype, requires_grad, symmetric):
+    """A window of ``length`` points; periodic windows are the symmetric one of length + 1
+    without its last point (as PyTorch, for spectral analysis)."""
+    if length < 0:
+        raise RuntimeError(f"{name}: requires non-negative window_length, got {length}")
+    np_dtype = _float_dtype(dtype)
+    if length <= 1:
+        return _finish(np.ones(length, dtype=np_dtype), requires_grad)
+    n = length + 1 if periodic else length
+    ratio = np.arange(n, dtype=np.float64) / (n - 1)  # n / (N - 1), from 0 to 1
+    return _finish(symmetric(ratio)[:length].astype(np_dtype), requires_grad)
+
+
+def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
+    """0.5 − 0.5 cos(2πn / (N − 1))"""
+    return _window("hann_window", window_length, periodic, dtype, requires_grad,
+                   lambda r: 0.5 - 0.5 * np.cos(2 * np.pi * r))
+
+
+def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
+                   device=None, requires_grad=False):
+    """α − β cos(2πn / (N − 1))"""
+    return _window("hamming_window", window_length, periodic, dtype, requires_grad,
+                   lambda r: alpha - beta * np.cos(2 * np.pi * r))
+
+
+def blackman_window(window_length, periodic=True, *, dtype=None, device=None,
+                    requires_grad=False):
+    """0.42 − 0.5 cos(2πn / (N − 1)) + 0.08 cos(4πn / (N − 1))"""
+    return _window("blackman_window", window_length, periodic, dtype, requires_grad,
+                   lambda r: 0.42 - 0.5 * np.cos(2 * np.pi * r) + 0.08 * np.cos(4 * np.pi * r))
+
+
+def bartlett_window(window_length, periodic=True, *, dtype=None, device=None,
+                    requires_grad=False):
+    """1 − |2n / (N − 1) − 1|"""
+    return _window("bartlett_window", window_length, periodic, dtype, requires_grad,
+                   lambda r: 1 - np.abs(2 * r - 1))
+
+
+def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device=None,
+                  requires_grad=False):
+    """I₀(β √(1 − (2n / (N − 1) − 1)²)) / I₀(β)"""
+    return _window("kaiser_window", window_length, periodic, dtype, requires_grad,
+                   lambda r: np.i0(beta * np.sqrt(np.maximum(1 - (2 * r - 1) ** 2, 0)))
+                   / np.i0(beta))
+
+
+def poisson(input, generator=None):
+    """Draws from Poisson(rate) for each rate in ``input``, in its dtype."""
+    rates = input.array
+    if np.any(rates < 0) or not np.all(np.isfinite(rates)):
+        raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative")
+    return drawn(Tensor._make(rng_of(generator).poisson(rates).astype(rates.dtype)))
+
+
+def binomial(count, prob, generator=None):
+    """Draws from Binomial(count, prob), element-wise, in ``count``'s dtype."""
+    n, p = np.broadcast_arrays(count.array, prob.array)
+    if np.any((p < 0) | (p > 1)) or np.any(n < 0):
+        raise RuntimeError("binomial: expected count >= 0 and prob in [0, 1]")
+    return drawn(Tensor._make(rng_of(generator).binomial(n.astype(np.int64), p)
+                              .astype(count.array.dtype)))
+
+
+__all__ += ["inclusive_range", "hann_window", "hamming_window", "blackman_window",
+            "bartlett_window", "kaiser_window", "poisson", "binomial"]

@@ -124,3 +124,16 @@ SPECS += [
     OpSpec("transpose_inplace", lambda lib, x: (x * 2).transpose_(0, -1).t_().unsqueeze_(1)
            .squeeze_(1).swapaxes_(0, 1), [((2, 3),), ((3, 1),)], covers=("Permute", "Reshape")),
 ]
+
+SPECS += [
+    OpSpec("broadcast_tensors", lambda lib, x, y: lib.broadcast_tensors(x, y),
+           [((3, 1), (4,)), ((), (2, 3)), ((2, 1, 3), (4, 1))], covers=("Expand",)),
+    OpSpec("combinations", lambda lib, x: lib.combinations(x, 2), [((4,),), ((1,),)],
+           covers=("GetItem",)),
+    OpSpec("combinations_with_replacement",
+           lambda lib, x: lib.combinations(x, 3, with_replacement=True), [((3,),)],
+           covers=("GetItem",)),
+    OpSpec("diagflat", lambda lib, x: x.diagflat(1), [((3,),), ((2, 2),)], covers=("DiagEmbed",)),
+    OpSpec("adjoint", lambda lib, x: x.adjoint(), [((2, 3),), ((2, 3, 4),)],
+           covers=("Permute",)),
+]

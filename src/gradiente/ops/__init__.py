@@ -30,7 +30,8 @@ _NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY",
                 "hstack", "vstack", "dstack", "atleast_1d", "atleast_2d", "atleast_3d",
                 "einsum", "var_mean", "std_mean", "meshgrid", "cdist", "cartesian_prod",
                 "block_diag", "searchsorted", "bucketize", "isin", "polygamma", "column_stack",
-                "row_stack", "tensordot", "chain_matmul", "real", "imag"}
+                "row_stack", "tensordot", "chain_matmul", "real", "imag", "broadcast_shapes",
+                "broadcast_tensors", "combinations", "unravel_index"}
 
 
 def _public_functions():

@@ -986,3 +986,22 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
 
 
 __all__ += ["unique_consecutive"]
+
+
+def unravel_index(indices, shape):
+    """The coordinates of flat (row-major) ``indices`` in a tensor of ``shape``: one int64
+    tensor per dim; negative indices count from the end."""
+    array = indices.array if isinstance(indices, Tensor) else np.asarray(indices)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"unravel_index: expected 'indices' to be integer dtype, but got "
+                        f"{array.dtype}")
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    size = math.prod(shape)
+    if np.any((array < -size) | (array >= size)):
+        raise RuntimeError(f"unravel_index: indices must be in [{-size}, {size}) for shape "
+                           f"{list(shape)}")
+    return tuple(Tensor._make(np.asarray(c, dtype=np.int64))
+                 for c in np.unravel_index(np.where(array < 0, array + size, array), shape))
+
+
+__all__ += ["unravel_index"]

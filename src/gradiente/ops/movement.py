@@ -989,3 +989,54 @@ def unfold(input, dimension, size, step):
 
 __all__ += ["dsplit", "hsplit", "split_with_sizes", "tensor_split", "unsafe_chunk",
             "unsafe_split", "vsplit"]
+
+
+def broadcast_shapes(*shapes):
+    """The shape that all ``shapes`` broadcast to, as a gradiente.Size."""
+    from ..size import Size
+    try:
+        return Size(np.broadcast_shapes(*(tuple(s) if not isinstance(s, int) else (s,)
+                                          for s in shapes)))
+    except ValueError:
+        listed = [(s,) if isinstance(s, int) else tuple(int(n) for n in s) for s in shapes]
+        raise RuntimeError(f"broadcast_shapes: shapes {listed} cannot be broadcast "
+                           f"together") from None
+
+
+def broadcast_tensors(*tensors):
+    """Each tensor expanded (a view) to the shape they broadcast to together."""
+    tensors = _varargs(tensors)
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def combinations(input, r=2, with_replacement=False):
+    """The length-r combinations of a 1-D tensor's elements, as rows, in itertools' order."""
+    import itertools
+    if input.ndim != 1:
+        raise RuntimeError(f"combinations: Expect a 1D vector, but got shape {list(input.shape)}")
+    if r < 0:
+        raise RuntimeError(f"combinations: Expect a non-negative number, but got {r}")
+    if r == 0:
+        return input.new_zeros(0)
+    pick = itertools.combinations_with_replacement if with_replacement else itertools.combinations
+    rows = np.array(list(pick(range(input.shape[0]), r)), dtype=np.int64).reshape(-1, r)
+    from .indexing import getitem
+    return getitem(input, Tensor._make(rows))
+
+
+def diagflat(input, offset=0):
+    """The flattened input on the offset-th diagonal of a square matrix, zeros elsewhere."""
+    from .linalg import diag_embed
+    return diag_embed(flatten(input), offset, 0, 1)
+
+
+def adjoint(input):
+    """The conjugate transpose of the last two dims: for real tensors, a view transposing them."""
+    if input.ndim < 2:
+        raise RuntimeError(f"adjoint: tensor.adjoint() is only supported on matrices or batches "
+                           f"of matrices. Got {input.ndim}-D tensor.")
+    return transpose(input, -2, -1)
+
+
+__all__ += ["broadcast_shapes", "broadcast_tensors", "combinations", "diagflat", "adjoint"]
