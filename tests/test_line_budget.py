@@ -25,7 +25,7 @@ BUDGETS = {  # code lines; about a quarter above the size when the budget was se
     "training": 600,
     "text": 260,
     "cli": 600,
-    "distributions": 1050,
+    "distributions": 1350,
 }
 
 

@@ -114,6 +114,7 @@ def _counts(rng, params, shape):
 
 COUNTS = ("log_prob", "mean", "mode", "variance", "stddev")
 CONTINUOUS = ("log_prob", "cdf", "icdf", "entropy", "mean", "mode", "variance", "stddev")
+MOMENTS = ("log_prob", "entropy", "mean", "mode", "variance", "stddev")  # no cdf, icdf
 CASES = [
     Case("Normal", lambda rng, s: {"loc": real(rng, s[0]), "scale": positive(rng, s[1])},
          lambda rng, p, shape: real(rng, shape), CONTINUOUS),
@@ -138,21 +139,55 @@ CASES = [
     _mvn_case("precision_matrix"),
     _mvn_case("scale_tril"),
     Case("Poisson", lambda rng, s: {"rate": positive(rng, s[-1]) * 3},
-         lambda rng, p, shape: rng.integers(0, 8, shape).astype(np.float64), COUNTS,
-         has_kl=False),
+         lambda rng, p, shape: rng.integers(0, 8, shape).astype(np.float64), COUNTS),
     # one total_count everywhere: entropy and enumerate_support need it
     Case("Binomial", lambda rng, s: {"total_count": np.full(s[0], 5.0),
                                      "probs": probability(rng, s[1])},
-         _counts, COUNTS + ("entropy",), constant=("total_count",), has_kl=False),
+         _counts, COUNTS + ("entropy",), constant=("total_count",)),
     Case("Binomial", lambda rng, s: {"total_count": rng.integers(0, 9, s[0]).astype(float),
                                      "logits": real(rng, s[1])},
          _counts, COUNTS, constant=("total_count",), has_kl=False),
     Case("Geometric", lambda rng, s: {"probs": probability(rng, s[-1])},
          lambda rng, p, shape: rng.integers(0, 8, shape).astype(np.float64),
-         COUNTS + ("entropy",), has_kl=False),
+         COUNTS + ("entropy",)),
     Case("Geometric", lambda rng, s: {"logits": real(rng, s[-1])},
          lambda rng, p, shape: rng.integers(0, 8, shape).astype(np.float64),
-         COUNTS + ("entropy",), has_kl=False),
+         COUNTS + ("entropy",)),
+    Case("Cauchy", lambda rng, s: {"loc": real(rng, s[0]), "scale": positive(rng, s[1])},
+         lambda rng, p, shape: real(rng, shape) * 3, CONTINUOUS),
+    # built on TransformedDistribution: log_prob through the inverse transforms and their
+    # log |det J|, cdf/icdf through the base (flipped where a transform decreases)
+    Case("LogNormal", lambda rng, s: {"loc": real(rng, s[0]), "scale": positive(rng, s[1])},
+         lambda rng, p, shape: positive(rng, shape) * 2, CONTINUOUS),
+    Case("HalfNormal", lambda rng, s: {"scale": positive(rng, s[-1])},
+         lambda rng, p, shape: positive(rng, shape), CONTINUOUS),
+    Case("HalfCauchy", lambda rng, s: {"scale": positive(rng, s[-1])},
+         lambda rng, p, shape: positive(rng, shape) * 3, CONTINUOUS),
+    Case("Gumbel", lambda rng, s: {"loc": real(rng, s[0]), "scale": positive(rng, s[1])},
+         # not far below loc: cdf's inverse transforms underflow to 0 outside the base's support
+         lambda rng, p, shape: rng.uniform(-1, 3, shape), CONTINUOUS),
+    Case("Weibull", lambda rng, s: {"scale": positive(rng, s[0]),
+                                    "concentration": positive(rng, s[1])},
+         lambda rng, p, shape: positive(rng, shape), CONTINUOUS, has_kl=False),
+    # alpha > 2: finite mean and variance
+    Case("Pareto", lambda rng, s: {"scale": positive(rng, s[0]), "alpha": positive(rng, s[1]) + 2},
+         lambda rng, p, shape: np.broadcast_to(p["scale"], shape) + positive(rng, shape),
+         CONTINUOUS),
+    Case("Gamma", lambda rng, s: {"concentration": positive(rng, s[0]),
+                                  "rate": positive(rng, s[1])},
+         lambda rng, p, shape: positive(rng, shape), MOMENTS),
+    Case("Chi2", lambda rng, s: {"df": positive(rng, s[-1]) * 3},
+         lambda rng, p, shape: positive(rng, shape) * 2, MOMENTS),
+    # df > 2: finite variance
+    Case("StudentT", lambda rng, s: {"df": positive(rng, s[0]) + 2, "loc": real(rng, s[1]),
+                                     "scale": positive(rng, s[1])},
+         lambda rng, p, shape: real(rng, shape) * 2, MOMENTS, has_kl=False),
+    Case("Beta", lambda rng, s: {"concentration1": positive(rng, s[0]),
+                                 "concentration0": positive(rng, s[1])},
+         lambda rng, p, shape: probability(rng, shape), MOMENTS),
+    Case("Dirichlet", lambda rng, s: {"concentration": positive(rng, s[-1])},
+         lambda rng, p, shape: rng.dirichlet(np.ones(K), shape[:-1]), MOMENTS,
+         event_shape=(K,), categorical=True),
 ]
 IDS = [f"{case.name}({','.join(case.params(np.random.default_rng(0), [(), ()]))})"
        for case in CASES]

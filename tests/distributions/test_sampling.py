@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 
 import gradiente as gr
-from gradiente.distributions import (Bernoulli, Binomial, Categorical, Exponential, Geometric,
-                                     Independent, Laplace, MultivariateNormal, Normal,
+from gradiente.distributions import (Bernoulli, Binomial, Categorical, Cauchy, Exponential,
+                                     Geometric, Gumbel, HalfCauchy, HalfNormal, Independent,
+                                     Laplace, LogNormal, MultivariateNormal, Normal,
                                      OneHotCategorical, Poisson, Uniform)
 
 from .cases import CASES, IDS
@@ -63,6 +64,9 @@ def _assert_moments(samples, mean, variance, what):
     Geometric(logits=gr.tensor([-1.0, 1.0])),
     MultivariateNormal(gr.tensor([1.0, -2.0]), gr.tensor([[2.0, 0.6], [0.6, 0.5]])),
     Independent(Laplace(gr.tensor([[-1.0, 2.0]]), gr.tensor([0.5, 2.0])), 2),
+    LogNormal(gr.tensor([0.0, 1.0]), gr.tensor([0.25, 0.5])),
+    HalfNormal(gr.tensor([0.5, 3.0])),
+    Gumbel(gr.tensor([-1.0, 2.0]), gr.tensor([0.5, 2.0])),
 ], ids=lambda d: type(d).__name__)
 def test_sample_moments_match_mean_and_variance(dist):
     samples = dist.sample((N,)).numpy().astype(np.float64)
@@ -128,3 +132,21 @@ def test_numbers_take_the_default_dtype_and_tensors_theirs():
     assert Normal(0.0, 1.0).sample().dtype == gr.get_default_dtype()
     assert Normal(gr.tensor(0.0, dtype=gr.float64), 1.0).sample((2,)).dtype == gr.float64
     assert Normal(0.0, 1.0).batch_shape == gr.Size([])
+
+
+@pytest.mark.parametrize("dist", [
+    Cauchy(gr.tensor([0.0, 3.0], dtype=gr.float64), gr.tensor([1.0, 0.2], dtype=gr.float64)),
+    HalfCauchy(gr.tensor([0.5, 4.0], dtype=gr.float64)),
+    LogNormal(gr.tensor([0.0, 1.0], dtype=gr.float64), gr.tensor([0.25, 0.5], dtype=gr.float64)),
+    Gumbel(gr.tensor([-1.0, 2.0], dtype=gr.float64), gr.tensor([0.5, 2.0], dtype=gr.float64)),
+], ids=lambda d: type(d).__name__)
+def test_sample_quantiles_match_the_cdf(dist):
+    """The fraction of draws below each decile of icdf is within 5 standard errors of it (for
+    families without moments, and as a check of the whole shape for the others)."""
+    levels = np.linspace(0.1, 0.9, 9)[:, None] * np.ones(2)
+    quantiles = dist.icdf(gr.tensor(levels)).numpy()
+    gr.manual_seed(3)
+    for samples in (dist.sample((N,)).numpy(), dist.rsample((N,)).detach().numpy()):
+        below = (samples[:, None, :] <= quantiles[None]).mean(0)
+        se = np.sqrt(levels * (1 - levels) / N)
+        assert np.all(np.abs(below - levels) < 5 * se), type(dist).__name__

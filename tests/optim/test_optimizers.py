@@ -44,6 +44,15 @@ CONFIGS = [
     ("Adadelta", dict()),
     ("Adadelta", dict(lr=0.5, rho=0.6, eps=1e-3, weight_decay=0.1)),
     ("Adadelta", dict(lr=2.0, maximize=True)),
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.1, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),  # ends at the minimum
+    ("Rprop", dict(lr=0.05, maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=1e-2, alpha=0.5, t0=10, weight_decay=0.1)),  # mu < 1 after 10
+    ("ASGD", dict(lr=0.02, t0=0, maximize=True)),
+    ("Adafactor", dict()),
+    ("Adafactor", dict(lr=0.1, beta2_decay=-0.5, eps=(1e-4, 1e-2), d=2.0, weight_decay=0.1)),
+    ("Adafactor", dict(lr=0.05, eps=(None, 0.5), maximize=True)),  # eps2 > rms(p) of the 0-d one
 ]
 
 
@@ -130,7 +139,7 @@ def test_large_parameters_match_torch(config, dtype):
 
 @requires_torch
 @pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad", "Adamax", "NAdam",
-                                  "RAdam", "Adadelta"])
+                                  "RAdam", "Adadelta", "Rprop", "ASGD", "Adafactor"])
 def test_parameters_without_grad_are_skipped_like_torch(name):
     options = dict(lr=0.01, momentum=0.9) if name in ("SGD", "RMSprop") else dict(lr=0.01)
 
@@ -288,6 +297,9 @@ def test_invalid_hyperparameters():
     ("RAdam", dict(lr=-0.1), "Invalid learning rate: -0.1"),
     ("Adadelta", dict(rho=1.1), "Invalid rho value: 1.1"),
     ("Adadelta", dict(eps=-1), "Invalid epsilon value: -1"),
+    ("Rprop", dict(etas=(0.5, 1.0)), "Invalid eta values: 0.5, 1.0"),
+    ("Rprop", dict(lr=-1), "Invalid learning rate: -1"),
+    ("ASGD", dict(weight_decay=-1), "Invalid weight_decay value: -1"),
 ])
 def test_invalid_hyperparameters_of_the_adaptive_optimizers(name, options, message):
     p = [gr.zeros(2, requires_grad=True)]
@@ -298,6 +310,45 @@ def test_invalid_hyperparameters_of_the_adaptive_optimizers(name, options, messa
             getattr(torch.optim, name)([torch.zeros(2, requires_grad=True)], **options)
     with pytest.raises(NotImplementedError, match=f"{name}: differentiable=True"):
         getattr(optim, name)(p, differentiable=True)
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(lr=-1), "Learning rate should be >= 0 but is: -1"),
+    (dict(beta2_decay=0.5), "beta2_decay should be <= 0 but is: 0.5"),
+    (dict(eps=(-1, 1e-3)), "epsilon1 should be >= 0 but is: -1"),
+    (dict(eps=(None, -1)), "epsilon2 should be >= 0 but is: -1"),
+    (dict(d=0.5), "Clipping threshold d should be >= 1 but is: 0.5"),
+    (dict(weight_decay=-1), "weight_decay should be >= 0 but is: -1"),
+])
+def test_invalid_adafactor_hyperparameters(options, message):
+    with pytest.raises(ValueError, match=message):
+        optim.Adafactor([gr.zeros(2, requires_grad=True)], **options)
+    if HAS_TORCH:
+        with pytest.raises(ValueError, match=message):
+            torch.optim.Adafactor([torch.zeros(2, requires_grad=True)], **options)
+
+
+@requires_torch
+def test_adafactor_factors_the_last_two_dims_and_takes_eps1_from_the_first_parameter():
+    """A 3-d parameter keeps (2, 3, 1) and (2, 1, 4) factors; eps1=None is float32's machine
+    epsilon for the whole group when the float32 parameter comes first, as in PyTorch."""
+    rng = np.random.default_rng(6)
+    starts = [rng.standard_normal((2, 3, 4)).astype(np.float32) * 1e-4,
+              rng.standard_normal((3, 5)) * 1e-4]
+    results = []
+    for library in (gr, torch):
+        params = [library.tensor(a, requires_grad=True) for a in starts]
+        opt = library.optim.Adafactor(params, lr=0.1)
+        for step in range(20):
+            for p in params:
+                p.grad = library.tensor(_grad(p.detach().numpy()) * 1e-5)
+            opt.step()
+        state = opt.state[params[0]]
+        assert tuple(state["row_var"].shape) == (2, 3, 1)
+        assert tuple(state["col_var"].shape) == (2, 1, 4)
+        results.append([p.detach().numpy() for p in params])
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-5, atol=1e-9)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-10, atol=1e-14)
 
 
 def test_closure_raising_leaves_parameters_unchanged():

@@ -6,14 +6,21 @@
 -0.9189385...
 """
 
-from . import constraints
-from .continuous import Exponential, Laplace, Normal, Uniform
+from . import constraints, transforms
+from .continuous import Cauchy, Exponential, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
 from .distribution import Distribution, broadcast_all
+from .gamma import Beta, Chi2, Dirichlet, Gamma, StudentT
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
+from .transformed import (Gumbel, HalfCauchy, HalfNormal, LogNormal, Pareto,
+                          TransformedDistribution, Weibull)
+from .transforms import biject_to, transform_to
 
 __all__ = ["constraints", "Distribution", "broadcast_all", "Normal", "Uniform", "Exponential",
            "Laplace", "Bernoulli", "Categorical", "OneHotCategorical", "Binomial", "Geometric",
-           "Poisson", "MultivariateNormal", "Independent", "kl_divergence", "register_kl"]
+           "Poisson", "MultivariateNormal", "Independent", "kl_divergence", "register_kl",
+           "transforms", "biject_to", "transform_to", "TransformedDistribution", "LogNormal",
+           "HalfNormal", "HalfCauchy", "Gumbel", "Cauchy", "Weibull", "Pareto",
+           "Gamma", "Chi2", "StudentT", "Dirichlet", "Beta"]

@@ -9,7 +9,8 @@ import numpy as np
 from ..tensor import Tensor
 
 __all__ = ["Constraint", "real", "real_vector", "positive", "nonnegative", "unit_interval",
-           "boolean", "simplex", "one_hot", "greater_than", "less_than", "interval",
+           "greater_than_eq", "boolean", "simplex", "one_hot", "greater_than", "less_than",
+           "interval",
            "integer_interval", "nonnegative_integer", "positive_definite", "lower_cholesky",
            "independent"]
 
@@ -19,8 +20,9 @@ def _array(value):
 
 
 class Constraint:
-    def __init__(self, text, test, event_dim=0):
+    def __init__(self, text, test, event_dim=0, **bounds):
         self.text, self.test, self.event_dim = text, test, event_dim
+        self.__dict__.update(bounds)  # lower_bound, upper_bound: read by biject_to
 
     def check(self, value):
         return self.test(_array(value))
@@ -30,16 +32,24 @@ class Constraint:
 
 
 def greater_than(lower_bound):
-    return Constraint(f"GreaterThan(lower_bound={lower_bound})", lambda a: a > _array(lower_bound))
+    return Constraint(f"GreaterThan(lower_bound={lower_bound})", lambda a: a > _array(lower_bound),
+                      lower_bound=lower_bound)
+
+
+def greater_than_eq(lower_bound):
+    return Constraint(f"GreaterThanEq(lower_bound={lower_bound})",
+                      lambda a: a >= _array(lower_bound), lower_bound=lower_bound)
 
 
 def less_than(upper_bound):
-    return Constraint(f"LessThan(upper_bound={upper_bound})", lambda a: a < _array(upper_bound))
+    return Constraint(f"LessThan(upper_bound={upper_bound})", lambda a: a < _array(upper_bound),
+                      upper_bound=upper_bound)
 
 
 def interval(lower_bound, upper_bound):
     return Constraint(f"Interval(lower_bound={lower_bound}, upper_bound={upper_bound})",
-                      lambda a: (_array(lower_bound) <= a) & (a <= _array(upper_bound)))
+                      lambda a: (_array(lower_bound) <= a) & (a <= _array(upper_bound)),
+                      lower_bound=lower_bound, upper_bound=upper_bound)
 
 
 def integer_interval(lower_bound, upper_bound):
@@ -79,7 +89,7 @@ def _positive_definite(a):
 real = Constraint("Real()", lambda a: a == a)  # everything but NaN
 real_vector = independent(real, 1)
 positive = greater_than(0.0)
-nonnegative = Constraint("GreaterThanEq(lower_bound=0.0)", lambda a: a >= 0)
+nonnegative = Constraint("GreaterThanEq(lower_bound=0.0)", lambda a: a >= 0, lower_bound=0.0)
 unit_interval = interval(0.0, 1.0)
 boolean = Constraint("Boolean()", lambda a: (a == 0) | (a == 1))
 simplex = Constraint("Simplex()", lambda a: (a >= 0).all(-1) & (np.abs(a.sum(-1) - 1) < 1e-6), 1)

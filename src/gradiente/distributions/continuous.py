@@ -8,12 +8,12 @@ import math
 
 import numpy as np
 
-from ..creation import rand, randn, zeros_like
+from ..creation import full, rand, randn, zeros_like
 from ..ops.elementwise import erfinv, where
 from . import constraints
 from .distribution import Distribution, broadcast_all
 
-__all__ = ["Normal", "Uniform", "Exponential", "Laplace"]
+__all__ = ["Normal", "Uniform", "Exponential", "Laplace", "Cauchy"]
 
 
 class _LocationScale(Distribution):
@@ -164,3 +164,32 @@ class Laplace(_LocationScale):
     def entropy(self):
         """H = 1 + log(2 scale)."""
         return 1 + (2 * self.scale).log()
+
+
+class Cauchy(_LocationScale):
+    """Cauchy(loc, scale): log p(x) = -log π - log scale - log(1 + ((x - loc) / scale)²)."""
+
+    mean = property(lambda self: full(self._batch_shape, np.nan, dtype=self.loc.dtype))
+    variance = property(lambda self: full(self._batch_shape, np.inf, dtype=self.loc.dtype))
+    mode = property(lambda self: self.loc)
+
+    def rsample(self, sample_shape=()):
+        """x = loc + scale tan(π (u - 1/2)), u ~ U[0, 1)."""
+        u = rand(self._extended_shape(sample_shape), dtype=self.loc.dtype)
+        return self.loc + (math.pi * (u - 0.5)).tan() * self.scale
+
+    def log_prob(self, value):
+        z = (self._checked(value) - self.loc) / self.scale
+        return -math.log(math.pi) - self.scale.log() - (z ** 2).log1p()
+
+    def cdf(self, value):
+        """F(x) = atan((x - loc) / scale) / π + 1/2."""
+        return ((self._checked(value) - self.loc) / self.scale).atan() / math.pi + 0.5
+
+    def icdf(self, value):
+        """F⁻¹(p) = loc + scale tan(π (p - 1/2))."""
+        return (math.pi * (value - 0.5)).tan() * self.scale + self.loc
+
+    def entropy(self):
+        """H = log(4π scale)."""
+        return math.log(4 * math.pi) + self.scale.log()

@@ -2,13 +2,17 @@
 
 import math
 
+import numpy as np
+
 from ..nn import functional as F
 from ..ops.elementwise import where
 from .. import linalg
-from .continuous import Exponential, Laplace, Normal, Uniform
-from .discrete import Bernoulli, Categorical, OneHotCategorical
+from .continuous import Cauchy, Exponential, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Binomial, Categorical, Geometric, OneHotCategorical, Poisson
+from .gamma import Beta, Dirichlet, Gamma
 from .independent import Independent, _sum_rightmost
 from .multivariate_normal import MultivariateNormal, _half_log_det, _mahalanobis
+from .transformed import Gumbel, HalfNormal, Pareto, TransformedDistribution
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -98,8 +102,6 @@ def _kl_multivariatenormal_multivariatenormal(p, q):
     return (_half_log_det(q_tril) - _half_log_det(p_tril)
             + 0.5 * (trace + _mahalanobis(q_tril, q.loc - p.loc) - p.event_shape[0]))
 
-
-
 @register_kl(Independent, Independent)
 def _kl_independent_independent(p, q):
     """KL of the base distributions, summed over the reinterpreted dims."""
@@ -107,3 +109,90 @@ def _kl_independent_independent(p, q):
         raise NotImplementedError  # as torch's: only equal reinterpreted dims
     result = kl_divergence(p.base_dist, q.base_dist)
     return _sum_rightmost(result, p.reinterpreted_batch_ndims)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p, q):
+    """λp (log λp - log λq) - (λp - λq)."""
+    return p.rate * (p.rate.log() - q.rate.log()) - (p.rate - q.rate)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p, q):
+    """log((σp + σq)² + (μp - μq)²) - log(4 σp σq)."""
+    return ((p.scale + q.scale) ** 2 + (p.loc - q.loc) ** 2).log() - (4 * p.scale * q.scale).log()
+
+
+@register_kl(TransformedDistribution, TransformedDistribution)
+def _kl_transformed_transformed(p, q):
+    """KL of the base distributions, when both apply equal transforms."""
+    if p.transforms != q.transforms or p.event_shape != q.event_shape:
+        raise NotImplementedError
+    return kl_divergence(p.base_dist, q.base_dist)
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p, q):
+    """αq log(βp / βq) + log Γ(αq) - log Γ(αp) + (αp - αq) ψ(αp) + (βq - βp) αp / βp."""
+    return (q.concentration * (p.rate / q.rate).log() + q.concentration.lgamma()
+            - p.concentration.lgamma() + (p.concentration - q.concentration)
+            * p.concentration.digamma() + (q.rate - p.rate) * (p.concentration / p.rate))
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p, q):
+    """The Dirichlet rule on (a, b), in torch's order of operations."""
+    sum_p = p.concentration1 + p.concentration0
+    sum_q = q.concentration1 + q.concentration0
+    t1 = q.concentration1.lgamma() + q.concentration0.lgamma() + sum_p.lgamma()
+    t2 = p.concentration1.lgamma() + p.concentration0.lgamma() + sum_q.lgamma()
+    t3 = (p.concentration1 - q.concentration1) * p.concentration1.digamma()
+    t4 = (p.concentration0 - q.concentration0) * p.concentration0.digamma()
+    return t1 - t2 + t3 + t4 + (sum_q - sum_p) * sum_p.digamma()
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p, q):
+    """log Γ(Σαp) - log Γ(Σαq) - Σ (log Γ(αp) - log Γ(αq)) + Σ (αp - αq)(ψ(αp) - ψ(Σαp))."""
+    sum_p, sum_q = p.concentration.sum(-1), q.concentration.sum(-1)
+    t2 = (p.concentration.lgamma() - q.concentration.lgamma()).sum(-1)
+    t4 = p.concentration.digamma() - sum_p.digamma().unsqueeze(-1)
+    return sum_p.lgamma() - sum_q.lgamma() - t2 + ((p.concentration - q.concentration) * t4).sum(-1)
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    """n (p (logit p - logit q) + log(1 - p) - log(1 - q)); ∞ where n_p > n_q."""
+    if (p.total_count < q.total_count).any():
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count "
+                                  "is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    return where(p.total_count > q.total_count, math.inf, kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    """-H(p) - log(1 - q) / p - logit q."""
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    """-log r - (μq - μp)/σq + r γ + exp((μq - μp)/σq + log Γ(1 + r)) - 1 - γ, r = σp/σq."""
+    ct1, ct2, ct3 = p.scale / q.scale, q.loc / q.scale, p.loc / q.scale
+    return (-ct1.log() - ct2 + ct3 + ct1 * np.euler_gamma + (ct2 + (1 + ct1).lgamma() - ct3).exp()
+            - (1 + np.euler_gamma))
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    """αq log(sp / sq) - log r + r - 1, r = αq / αp; ∞ where sp < sq."""
+    alpha_ratio = q.alpha / p.alpha
+    result = q.alpha * (p.scale / q.scale).log() - alpha_ratio.log() + alpha_ratio - 1
+    return where(p.scale < q.scale, math.inf, result)

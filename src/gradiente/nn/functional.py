@@ -29,6 +29,7 @@ from ..ops.conv import (  # the convolutions and poolings, in torch's namespace
     conv3d,
     conv_transpose1d,
     conv_transpose2d,
+    conv_transpose3d,
     fold,
     interpolate,
     max_pool1d,
@@ -324,7 +325,7 @@ __all__ += [
     "lp_pool2d", "lp_pool3d", "max_unpool1d", "max_unpool2d", "max_unpool3d", "instance_norm",
     "rms_norm", "local_response_norm", "glu", "threshold", "threshold_", "hardshrink",
     "softshrink", "rrelu", "rrelu_", "alpha_dropout", "feature_alpha_dropout", "dropout3d",
-    "channel_shuffle", "embedding_bag",
+    "channel_shuffle", "embedding_bag", "conv_transpose3d",
 ]
 
 
@@ -945,8 +946,9 @@ def _write_inplace(input, out, name):
 
 def _activation(fn, name):
     def activation(input, *args, inplace=False, **kwargs):
-        out = fn(input, *args, **kwargs)
-        return _write_inplace(input, out, name + "_") if inplace else out
+        if inplace:  # through _inplace: the recorded op sees a copy, not the overwritten input
+            return _inplace(fn, name + "_")(input, *args, **kwargs)
+        return fn(input, *args, **kwargs)
     activation.__name__ = activation.__qualname__ = name
     activation.__doc__ = f"Element-wise {name} (see gradiente.{name}); ``inplace`` writes back."
     return activation
@@ -1463,3 +1465,331 @@ def pdist(input, p=2):
     first = input.index_select(0, Tensor._make(rows.astype(np.int64)))
     second = input.index_select(0, Tensor._make(cols.astype(np.int64)))
     return (first - second).norm(p, 1)
+
+
+# ----- CTC, spatial transformers, deprecated aliases, in-place SELU/CELU ----------------------
+
+__all__ += ["ctc_loss", "affine_grid", "grid_sample", "upsample", "upsample_nearest",
+            "upsample_bilinear", "selu_", "celu_"]
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def _lengths(op, name, lengths, batch):
+    values = np.asarray(lengths.array if isinstance(lengths, Tensor) else lengths).reshape(-1)
+    if values.shape != (batch,) or values.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: {name} must be {batch} integers (one per batch entry), got "
+                           f"{values.tolist()}")
+    return values.astype(np.int64)
+
+
+def _ctc_labels(op, targets, target_lengths, batch, classes, blank):
+    """Per batch entry, its target labels, from padded (N, S) or concatenated targets."""
+    values = np.asarray(targets.array if isinstance(targets, Tensor) else targets)
+    if values.ndim == 2:
+        if values.shape[0] != batch or target_lengths.max(initial=0) > values.shape[1]:
+            raise RuntimeError(f"{op}: padded targets of shape {values.shape} are too short for "
+                               f"target_lengths {target_lengths.tolist()}")
+        labels = [values[n, :length] for n, length in enumerate(target_lengths)]
+    else:
+        if values.size != target_lengths.sum():
+            raise RuntimeError(f"{op}: concatenated targets have {values.size} labels, but "
+                               f"target_lengths sum to {target_lengths.sum()}")
+        labels = np.split(values.reshape(-1), np.cumsum(target_lengths)[:-1])
+    for label in labels:
+        if np.any((label < 0) | (label >= classes) | (label == blank)):
+            raise RuntimeError(f"{op}: targets must be in [0, {classes}) and not the blank "
+                               f"{blank}, got {label.tolist()}")
+    return labels
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """Connectionist temporal classification: -log Σ over alignments of Π_t p_t(label).
+
+    The forward recursion over the blank-extended targets runs in log space with
+    differentiable operations, so gradients are those of the loss itself (PyTorch's kernel
+    returns, for ``log_probs``, the gradient with respect to the logits of a log_softmax; the
+    two agree on the logits when ``log_probs = log_softmax(logits)``).
+    """
+    op = "ctc_loss"
+    _check_reduction(op, reduction)
+    unbatched = log_probs.ndim == 2
+    if unbatched:
+        log_probs = log_probs.unsqueeze(1)
+        targets = targets.reshape(1, -1) if isinstance(targets, Tensor) else [targets]
+    if log_probs.ndim != 3:
+        raise RuntimeError(f"{op}: log_probs must be (T, N, C) or (T, C), got shape "
+                           f"{_shape(log_probs)}")
+    steps, batch, classes = log_probs.shape
+    if not 0 <= blank < classes:
+        raise RuntimeError(f"{op}: blank must be in label range [0, {classes}), got {blank}")
+    input_lengths = _lengths(op, "input_lengths", input_lengths, batch)
+    target_lengths = _lengths(op, "target_lengths", target_lengths, batch)
+    if np.any(input_lengths > steps) or np.any(input_lengths < 0):
+        raise RuntimeError(f"{op}: input_lengths {input_lengths.tolist()} must be in [0, "
+                           f"{steps}] (log_probs of shape {_shape(log_probs)})")
+    labels = _ctc_labels(op, targets, target_lengths, batch, classes, blank)
+    width = 2 * int(target_lengths.max(initial=0)) + 1
+    extended = np.full((batch, width), blank, dtype=np.int64)
+    skip = np.zeros((batch, width), dtype=bool)  # s may follow s - 2: a label after a blank
+    for n, label in enumerate(labels):
+        extended[n, 1:2 * len(label):2] = label
+        skip[n, 3:2 * len(label):2] = label[1:] != label[:-1]
+    used = np.arange(width) < (2 * target_lengths + 1)[:, None]
+    dtype = log_probs.array.dtype
+    emitted = log_probs.gather(2, Tensor._make(np.broadcast_to(extended, (steps,) + extended.shape
+                                                               ).copy()))
+    # which (t, s) an alignment can reach depends on the lengths only; unreachable entries of
+    # alpha hold a finite 0 and are left out of every log-sum-exp, so no gradient meets -inf
+    reach = used & (np.arange(width) < 2)
+    alpha = _ew.where(Tensor._make(reach), emitted[0], 0.0)
+    final = _ctc_final(alpha, reach, input_lengths == 1, target_lengths)
+    empty = (input_lengths == 0) & (target_lengths == 0)  # the empty alignment: probability 1
+    final = _ew.where(Tensor._make(empty[:, None]), 0.0, final)
+    for t in range(1, steps):
+        prev = np.stack([reach, np.pad(reach[:, :-1], ((0, 0), (1, 0))),
+                         np.pad(reach[:, :-2], ((0, 0), (2, 0))) & skip], -1)
+        reach = used & prev.any(-1)
+        candidates = _movement.stack([alpha, pad(alpha[:, :-1], (1, 0)),
+                                      pad(alpha[:, :-2], (2, 0))], -1)
+        prev[..., 0] |= ~reach  # a finite dummy sum where nothing arrives
+        summed = (candidates + np.where(prev, 0.0, -np.inf).astype(dtype)).logsumexp(-1)
+        alpha = _ew.where(Tensor._make(reach), summed + emitted[t], 0.0)
+        final = _ew.where(Tensor._make((input_lengths == t + 1)[:, None]),
+                          _ctc_final(alpha, reach, True, target_lengths), final)
+    loss = -final.reshape(batch)
+    if zero_infinity:
+        loss = _ew.where(loss == math.inf, 0.0, loss)
+    if reduction == "mean":
+        divisor = Tensor._make(np.maximum(target_lengths, 1).astype(loss.array.dtype))
+        return (loss / divisor).mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss.reshape(()) if unbatched else loss
+
+
+def _ctc_final(alpha, reach, at_end, target_lengths):
+    """log(alpha[2L] + alpha[2L - 1]) per batch entry, -inf where neither is reachable."""
+    last = Tensor._make(np.stack([2 * target_lengths, np.maximum(2 * target_lengths - 1, 0)], 1))
+    ends = np.take_along_axis(reach, last.array, 1)
+    ends[:, 1] &= target_lengths > 0
+    none = ~ends.any(1, keepdims=True) | ~np.reshape(at_end, (-1, 1))
+    masked = alpha.gather(1, last) + np.where(ends | none, 0.0, -np.inf).astype(alpha.array.dtype)
+    return _ew.where(Tensor._make(none), -math.inf, masked.logsumexp(-1, keepdim=True))
+
+
+_ALIGN_WARNING = ("Default grid_sample and affine_grid behavior has changed to align_corners="
+                  "False since 1.3.0. Please specify align_corners=True if the old behavior is "
+                  "desired. See the documentation of grid_sample for details.")
+
+
+def _grid_line(n, align_corners, dtype):
+    """The n sample positions in [-1, 1] of affine_grid (pixel centres unless align_corners)."""
+    if n <= 1:
+        return np.zeros(1, dtype)
+    line = np.linspace(-1, 1, n, dtype=dtype)
+    return line if align_corners else line * (n - 1) / n
+
+
+def affine_grid(theta, size, align_corners=None):
+    """The sampling grid (N, *spatial, d) of the affine maps theta (N, d, d + 1): each output
+    position's normalized coordinates [x, y(, z), 1] times thetaᵀ."""
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if not theta.is_floating_point():
+        raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
+    size = tuple(size)
+    if len(size) not in (4, 5):
+        raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
+                                  f"affine transforms, respectively. Got size {size}.")
+    d = len(size) - 2
+    if theta.ndim != 3 or tuple(theta.shape[1:]) != (d, d + 1):
+        raise ValueError(f"Expected a batch of {d}D affine matrices of shape Nx{d}x{d + 1} for "
+                         f"size {size}. Got {_shape(theta)}.")
+    spatial = size[2:]
+    if align_corners and min(spatial) == 1:
+        warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
+                      "grids when align_corners=True. This is not an intended use case of "
+                      "affine_grid. See the documentation of affine_grid for details.",
+                      stacklevel=2)
+    elif min(size) <= 0:
+        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+    lines = [_grid_line(n, align_corners, theta.array.dtype) for n in reversed(spatial)]
+    axes = np.meshgrid(*lines[::-1], indexing="ij")[::-1]  # x varies along the last dim
+    base = np.stack([*axes, np.ones(spatial, theta.array.dtype)], -1).reshape(-1, d + 1)
+    return (Tensor._make(base) @ theta.mT).reshape((size[0],) + spatial + (d,))
+
+
+def _clip_coordinates(coordinate, size):
+    """min(size - 1, max(x, 0)), with PyTorch's zero derivative on and beyond both ends."""
+    return _ew.where(coordinate <= 0, 0.0, _ew.where(coordinate >= size - 1, size - 1.0,
+                                                     coordinate))
+
+
+def _reflect_coordinates(coordinate, twice_low, twice_high):
+    """Fold x into [low, high] by reflecting at both ends as often as needed."""
+    if twice_low == twice_high:
+        return coordinate * 0.0
+    low, span = twice_low / 2, (twice_high - twice_low) / 2
+    shifted = coordinate - low
+    distance = _ew.where(shifted < 0, -shifted, shifted)
+    extra = _ew.fmod(distance, span)
+    even = Tensor._make(np.floor(distance.array / span) % 2 == 0)
+    return _ew.where(even, extra + low, span - extra + low)
+
+
+def _source_coordinate(coordinate, size, padding_mode, align_corners):
+    """A normalized grid coordinate in [-1, 1] as a pixel position of a ``size``-long dim."""
+    if align_corners:
+        coordinate = (coordinate + 1) / 2 * (size - 1)
+    else:
+        coordinate = ((coordinate + 1) * size - 1) / 2
+    if padding_mode == "border":
+        return _clip_coordinates(coordinate, size)
+    if padding_mode == "reflection":
+        twice = (0, 2 * (size - 1)) if align_corners else (-1, 2 * size - 1)
+        return _clip_coordinates(_reflect_coordinates(coordinate, *twice), size)
+    return coordinate
+
+
+def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """out[n, c, h, w] = input[n, c] sampled at grid[n, h, w] = (x, y) in [-1, 1] (4-D)."""
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
+                         f"'nearest' or 'bicubic', but got: '{mode}'")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
+                         f"'border', or 'reflection', but got: '{padding_mode}'")
+    if align_corners is None:
+        warnings.warn(_ALIGN_WARNING, stacklevel=2)
+        align_corners = False
+    if mode == "bicubic" or input.ndim == 5:
+        raise NotImplementedError("grid_sample: only 4-D input with mode 'bilinear' or "
+                                  "'nearest' is supported")
+    if (input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2
+            or grid.shape[0] != input.shape[0]):
+        raise RuntimeError(f"grid_sample: expected input (N, C, H, W) and grid (N, H_out, "
+                           f"W_out, 2) with the same N, got input of shape {_shape(input)} "
+                           f"and grid of shape {_shape(grid)}")
+    batch, channels, height, width = input.shape
+    out_spatial = tuple(grid.shape[1:3])
+    x = _source_coordinate(grid[..., 0], width, padding_mode, align_corners)
+    y = _source_coordinate(grid[..., 1], height, padding_mode, align_corners)
+    flat = input.reshape(batch, channels, height * width)
+
+    def tap(ix, iy, weight):
+        """input at the integer positions (ix, iy) times weight; 0 outside the input."""
+        inside = (ix >= 0) & (ix < width) & (iy >= 0) & (iy < height)
+        index = (np.clip(iy, 0, height - 1) * width + np.clip(ix, 0, width - 1)).astype(np.int64)
+        index = np.broadcast_to(index.reshape(batch, 1, -1), (batch, channels, index[0].size))
+        values = flat.gather(2, Tensor._make(index.copy()))
+        weight = weight * Tensor._make(inside.astype(input.array.dtype))
+        return values * weight.reshape(batch, 1, -1)
+
+    if mode == "nearest":
+        ix, iy = np.rint(x.array), np.rint(y.array)
+        # 1 + 0·x: the output depends on the grid with derivative 0, as in PyTorch
+        out = tap(ix, iy, 1.0 + 0.0 * (x + y))
+    else:
+        x0, y0 = np.floor(x.array), np.floor(y.array)
+        wx, wy = x - x0, y - y0
+        out = tap(x0, y0, (1 - wx) * (1 - wy)) + tap(x0 + 1, y0, wx * (1 - wy))
+        out = out + tap(x0, y0 + 1, (1 - wx) * wy) + tap(x0 + 1, y0 + 1, wx * wy)
+    return out.reshape((batch, channels) + out_spatial)
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+__all__ += ["fractional_max_pool2d", "fractional_max_pool2d_with_indices"]
+
+
+def _fractional_starts(sample, size, out, pool):
+    """PyTorch's window starts: int((i + u) * alpha) - int(u * alpha), in the samples' dtype,
+    the last window flush with the end."""
+    starts = np.full(sample.shape + (out,), size - pool, dtype=np.int64)
+    if out > 1:
+        alpha = sample.dtype.type(size - pool) / sample.dtype.type(out - 1)
+        steps = np.arange(out - 1, dtype=sample.dtype)
+        starts[..., :-1] = (((steps + sample[..., None]) * alpha).astype(np.int64)
+                            - (sample * alpha).astype(np.int64)[..., None])
+    return starts
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                                       return_indices=False, _random_samples=None):
+    """Max over kernel-sized windows at pseudo-random fractional strides (Graham), the windows'
+    starts drawn per example and channel; returns (output, flat indices into H·W)."""
+    op = "fractional_max_pool2d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{op} requires specifying either an output_size or an output_ratio")
+    unbatched = input.ndim == 3
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{op}: expected a 3-D or 4-D input, got shape {_shape(input)}")
+    height, width = input.shape[-2:]
+    kh, kw = (kernel_size,) * 2 if isinstance(kernel_size, int) else tuple(kernel_size)
+    if output_size is None:
+        ratio = (output_ratio,) * 2 if isinstance(output_ratio, float) else tuple(output_ratio)
+        output_size = (int(height * ratio[0]), int(width * ratio[1]))
+    oh, ow = (output_size,) * 2 if isinstance(output_size, int) else tuple(output_size)
+    if oh + kh - 1 > height or ow + kw - 1 > width:
+        raise RuntimeError(f"{op}: a {kh}x{kw} pool with output size {oh}x{ow} does not fit the "
+                           f"input of shape {_shape(input)}")
+    batched = input.unsqueeze(0) if unbatched else input
+    batch, channels = batched.shape[:2]
+    if _random_samples is None:
+        samples = rng_of(None).random((batch, channels, 2)).astype(input.array.dtype)
+    else:
+        samples = np.asarray(_random_samples.array)
+    if samples.shape != (batch, channels, 2):
+        raise RuntimeError(f"{op}: _random_samples of shape {samples.shape}, expected "
+                           f"{(batch, channels, 2)} for the input of shape {_shape(input)}")
+    rows = _fractional_starts(samples[..., 1], height, oh, kh)[..., :, None] + np.arange(kh)
+    cols = _fractional_starts(samples[..., 0], width, ow, kw)[..., :, None] + np.arange(kw)
+    # (N, C, oh, ow, kh·kw) flat positions, scanned row by row as PyTorch's kernel does
+    window = (rows[:, :, :, None, :, None] * width + cols[:, :, None, :, None, :]).reshape(
+        batch, channels, oh, ow, kh * kw)
+    flat = batched.reshape(batch, channels, height * width)
+    values = np.take_along_axis(flat.array, window.reshape(batch, channels, -1), 2).reshape(
+        window.shape)
+    nan = np.isnan(values)
+    last_nan = kh * kw - 1 - np.argmax(nan[..., ::-1], -1)
+    choice = np.where(nan.any(-1), last_nan, np.argmax(values, -1))  # first max, or last NaN
+    indices = np.take_along_axis(window, choice[..., None], -1)[..., 0]
+    out = flat.gather(2, Tensor._make(indices.reshape(batch, channels, -1))).reshape(
+        batch, channels, oh, ow)
+    indices = Tensor._make(indices)
+    if unbatched:
+        out, indices = out.squeeze(0), indices.squeeze(0)
+    return out, indices
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out, indices = fractional_max_pool2d_with_indices(input, kernel_size, output_size,
+                                                      output_ratio, return_indices,
+                                                      _random_samples)
+    return (out, indices) if return_indices else out

@@ -24,7 +24,8 @@ from ..tensor import Tensor
 from .indexing import index_select
 from .movement import pad as pad_tensor
 
-__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "max_pool1d",
+__all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
+           "conv_transpose3d", "max_pool1d",
            "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
            "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "unfold", "fold",
            "interpolate"]
@@ -312,6 +313,12 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                      groups=1, dilation=1):
     """Transposed 2-D convolution (the gradient of conv2d with respect to its input)."""
     return _transposed("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                       output_padding, groups, dilation)
+
+
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    return _transposed("conv_transpose3d", 3, input, weight, bias, stride, padding,
                        output_padding, groups, dilation)
 
 

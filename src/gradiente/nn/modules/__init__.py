@@ -1,5 +1,6 @@
 """The layers of ``gradiente.nn``, one file per kind as in PyTorch."""
 
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .activation import (
     CELU,
     ELU,
@@ -26,7 +27,7 @@ from .activation import (
     Tanhshrink,
 )
 from .containers import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .distance import CosineSimilarity, PairwiseDistance
 from .dropout import Dropout, Dropout1d, Dropout2d
 from .flatten import Flatten, Unflatten
@@ -52,6 +53,7 @@ from .loss import (
     SoftMarginLoss,
     TripletMarginLoss,
     TripletMarginWithDistanceLoss,
+    CTCLoss,
 )
 from .module import Module, RemovableHandle
 from .normalization import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
@@ -64,7 +66,7 @@ from .pooling import (
     MaxPool1d,
     MaxPool2d,
 )
-from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .sparse import Embedding
 from .transformer import (
     Transformer,
@@ -86,8 +88,8 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d,
                       ZeroPad3d)
 from .pooling import (AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
-                      AvgPool3d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d, MaxUnpool1d,
-                      MaxUnpool2d, MaxUnpool3d)
+                      AvgPool3d, FractionalMaxPool2d, LPPool1d, LPPool2d, LPPool3d, MaxPool3d,
+                      MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
 
 __all__ = [
     "Module", "RemovableHandle", "Sequential", "ModuleList", "ModuleDict", "Identity", "Linear",
@@ -117,5 +119,6 @@ __all__ += [  # padding, more pooling and normalisation, activations, dropout, f
     "MaxUnpool3d", "BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
     "RMSNorm", "LocalResponseNorm", "GLU", "Threshold", "Hardshrink", "Softshrink", "RReLU",
     "Softmax2d", "AlphaDropout", "FeatureAlphaDropout", "Dropout3d", "ChannelShuffle", "Fold",
-    "Unfold", "EmbeddingBag",
+    "Unfold", "EmbeddingBag", "ConvTranspose3d", "RNNCellBase",
+    "CTCLoss", "AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d",
 ]

@@ -1,4 +1,5 @@
-"""``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``, ``ConvTranspose2d``.
+"""``Conv1d``, ``Conv2d``, ``Conv3d``, ``ConvTranspose1d``, ``ConvTranspose2d``,
+``ConvTranspose3d``.
 
 The arithmetic lives in ``gradiente.ops.conv`` (windows plus one matrix product); these
 modules hold the weights, with PyTorch's default initialisation. A ``padding_mode`` other than
@@ -13,7 +14,7 @@ from ..parameter import Parameter
 from .linear import reset_weight_and_bias
 from .module import Module
 
-__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 
 PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -173,4 +174,13 @@ class ConvTranspose2d(_ConvTransposeNd):
     def forward(self, input):
         self._check_channels(input)
         return C.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  self.output_padding, self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    dims = 3
+
+    def forward(self, input):
+        self._check_channels(input)
+        return C.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
                                   self.output_padding, self.groups, self.dilation)

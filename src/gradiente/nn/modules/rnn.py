@@ -20,7 +20,7 @@ from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .module import Module
 
-__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"]
+__all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -249,14 +249,15 @@ class GRU(RNNBase):
                          dropout, bidirectional, device=device, dtype=dtype)
 
 
-class _CellBase(Module):
-    gates = 1
+class RNNCellBase(Module):
+    """The base of the cells: ``weight_ih`` (num_chunks·hidden, input), ``weight_hh``
+    (num_chunks·hidden, hidden) and the biases, uniform in ±1/√hidden as in PyTorch."""
 
-    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+    def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         factory = {"dtype": dtype, "device": device}
-        size = self.gates * hidden_size
+        size = num_chunks * hidden_size
         self.weight_ih = Parameter(creation.empty((size, input_size), **factory))
         self.weight_hh = Parameter(creation.empty((size, hidden_size), **factory))
         if bias:
@@ -265,7 +266,10 @@ class _CellBase(Module):
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
-        bound = 1.0 / math.sqrt(hidden_size) if hidden_size > 0 else 0
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        bound = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
         for weight in self.parameters():
             init.uniform_(weight, -bound, bound)
 
@@ -275,13 +279,17 @@ class _CellBase(Module):
 
     def extra_repr(self):
         text = f"{self.input_size}, {self.hidden_size}"
-        return text if self.bias else text + ", bias=False"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if getattr(self, "nonlinearity", "tanh") != "tanh":
+            text += f", nonlinearity={self.nonlinearity}"
+        return text
 
 
-class RNNCell(_CellBase):
+class RNNCell(RNNCellBase):
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None,
                  dtype=None):
-        super().__init__(input_size, hidden_size, bias, device, dtype)
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):
@@ -290,8 +298,9 @@ class RNNCell(_CellBase):
                          self.bias_hh, self.nonlinearity)
 
 
-class LSTMCell(_CellBase):
-    gates = 4
+class LSTMCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
     def forward(self, input, hx=None):
         if hx is None:
@@ -300,8 +309,9 @@ class LSTMCell(_CellBase):
                           self.bias_hh)
 
 
-class GRUCell(_CellBase):
-    gates = 3
+class GRUCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
+        super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 
     def forward(self, input, hx=None):
         hx = self._zeros(input) if hx is None else hx
