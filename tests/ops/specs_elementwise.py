@@ -6,7 +6,7 @@ across a kink measure neither one-sided derivative).
 
 import numpy as np
 
-from gradiente.ops.elementwise import UNARY
+from gradiente.ops.elementwise import SPECIAL_UNARY, UNARY
 from tests.ops.spec import OpSpec
 
 UNARY_SHAPES = [((),), ((5,),), ((3, 4),), ((2, 1, 3),)]
@@ -81,10 +81,15 @@ TORCH_FLOAT32_BACKWARD = dict(torch_grad_rtol=1e-7)
 # relative errors up to 5e-10 (against mpmath; ours: 1e-15, tests/ops/test_special.py)
 TORCH_TRIGAMMA = dict(torch_rtol=2e-9, torch_grad_rtol=2e-9)
 
+# PyTorch's float64 igamma/igammac for 20 < a < 200 and |x − a| < 0.3a is Temme's asymptotic
+# series, with relative errors up to 4e-10 (against mpmath; ours: 1e-14, test_special.py)
+TORCH_IGAMMA = dict(torch_rtol=1e-9)
+
 DOMAINS = {  # name: OpSpec keyword arguments for the inputs
     "lgamma": dict(make_inputs=away_from_integers(-2, 4)),
     "digamma": dict(make_inputs=away_from_integers(-2, 4), extra=TORCH_TRIGAMMA),
     "erfinv": dict(low=-0.9, high=0.9),
+    "i0": dict(low=-12.0, high=12.0),
     "log": dict(low=0.2, high=3.0), "log2": dict(low=0.2, high=3.0),
     "log10": dict(low=0.2, high=3.0), "log1p": dict(low=-0.7, high=2.0),
     "sqrt": dict(low=0.2, high=3.0), "rsqrt": dict(low=0.2, high=3.0),
@@ -106,6 +111,17 @@ DOMAINS = {  # name: OpSpec keyword arguments for the inputs
 SPECS = [OpSpec(name, (lambda lib, x, name=name: getattr(lib, name)(x)), UNARY_SHAPES,
                 **DOMAINS.get(name, {}))
          for name in UNARY]
+
+SPECIAL_DOMAINS = {  # torch.special's functions: name: OpSpec keyword arguments
+    "i0e": dict(make_inputs=away_from_zero(0.1, 12.0)),  # both Chebyshev ranges, |x| > 8 too
+    "i1": dict(low=-12.0, high=12.0), "i1e": dict(make_inputs=away_from_zero(0.1, 12.0)),
+    "ndtri": dict(low=0.02, high=0.98), "log_ndtr": dict(low=-12.0, high=4.0),
+    "erfcx": dict(low=-2.0, high=12.0), "entr": dict(low=0.1, high=3.0),
+}
+SPECS += [OpSpec(f"special_{name}", (lambda lib, x, name=name: getattr(lib.special, name)(x)),
+                 UNARY_SHAPES, covers=("".join(p.capitalize() for p in name.split("_")),),
+                 **SPECIAL_DOMAINS.get(name, {}))
+          for name in SPECIAL_UNARY]
 
 SPECS += [
     # arithmetic, with broadcasting and Python scalars
@@ -172,6 +188,24 @@ SPECS += [
            covers=("Lgamma",)),
     OpSpec("polygamma_3", lambda lib, x: x.polygamma(3), UNARY_SHAPES,
            make_inputs=away_from_integers(-2, 4), covers=("Polygamma",)),
+    OpSpec("xlog1py", lambda lib, x, y: lib.special.xlog1py(x, y), BINARY_SHAPES,
+           make_inputs=lambda rng, s: _with_zeros_and_positive(rng, s)[:1] + [
+               rng.uniform(-0.8, 2.0, size=s[1])]),
+    OpSpec("xlog1py_scalar_other", lambda lib, x: lib.special.xlog1py(x, 0.5), UNARY_SHAPES,
+           covers=("Xlog1py",)),
+    # PyTorch has no derivative of zeta in x nor of gammainc/gammaincc in a
+    OpSpec("zeta", lambda lib, x, q: lib.special.zeta(x, q), BINARY_SHAPES, diff_args=(1,),
+           make_inputs=lambda rng, s: [rng.uniform(1.5, 6.0, size=s[0]),
+                                       rng.uniform(0.3, 4.0, size=s[1])]),
+    OpSpec("zeta_scalar_x", lambda lib, q: lib.special.zeta(2.5, q), UNARY_SHAPES, low=0.3,
+           high=4.0, covers=("Zeta",)),
+    OpSpec("igamma", lambda lib, a, x: lib.igamma(a, x), BINARY_SHAPES, diff_args=(1,),
+           extra=TORCH_IGAMMA, make_inputs=lambda rng, s: [rng.uniform(0.2, 30.0, size=s[0]),
+                                       rng.uniform(0.1, 40.0, size=s[1])]),
+    OpSpec("igammac", lambda lib, a, x: (lib.special.gammaincc(a, x), a.igammac(x)),
+           BINARY_SHAPES, diff_args=(1,), extra=TORCH_IGAMMA,
+           make_inputs=lambda rng, s: [rng.uniform(0.2, 30.0, size=s[0]),
+                                       rng.uniform(0.1, 40.0, size=s[1])]),
     OpSpec("maximum", lambda lib, x, y: lib.maximum(x, y), BINARY_SHAPES),
     OpSpec("minimum", lambda lib, x, y: lib.minimum(x, y), BINARY_SHAPES),
     OpSpec("fmax", lambda lib, x, y: lib.fmax(x, y), BINARY_SHAPES[:3]),

@@ -232,3 +232,77 @@ SPECS += [
     OpSpec("renorm", lambda lib, x: (x.renorm(2, 0, 1.5), lib.renorm(x, 1, -1, 2.0)),
            [((3, 4),), ((2, 3, 2),)], covers=("Norm", "Where")),
 ]
+
+
+def _pivoting(rng, shapes):
+    """Square inputs dominated by 3·(a permutation), so LU's row swaps are clear-cut and stay
+    the same under finite differences; the others uniform in [-1, 1]."""
+    arrays = []
+    for s in shapes:
+        a = rng.uniform(-1, 1, size=s)
+        if len(s) >= 2 and s[-1] == s[-2]:
+            a = a + 3 * np.eye(s[-1])[rng.permutation(s[-1])]
+        arrays.append(a)
+    return arrays
+
+
+def _legacy_svd_invariants(lib, x):
+    """torch.svd's S, and U and V each scaled by the other's first entries."""
+    U, S, V = lib.svd(x)
+    return S, U * V[..., :1, :], V * U[..., :1, :]
+
+
+SPECS += [
+    _linalg("matrix_exp", lambda lib, x: (lib.linalg.matrix_exp(x), x.matrix_exp()),
+            SQUARE + [((2, 1, 2, 2),)], ("MatrixExp",), make_inputs=None),
+    # norms up to 36: scaled by 2⁻³ and squared back three times
+    _linalg("matrix_exp_squaring", lambda lib, x: lib.matrix_exp(x * 3), [((3, 3),)],
+            ("MatrixExp",), make_inputs=None),
+    _linalg("lu_factor", lambda lib, x: lib.linalg.lu_factor(x).LU, SQUARE + [((2, 2, 4, 4),)],
+            ("LuFactor",), make_inputs=_pivoting),
+    _linalg("lu", lambda lib, x: tuple(lib.linalg.lu(x))[1:], SQUARE, ("LuFactor", "Tril"),
+            make_inputs=_pivoting),
+    _linalg("lu_unpack", lambda lib, x: lib.lu_unpack(*lib.linalg.lu_factor(x))[1:],
+            [((3, 3),)], ("LuFactor",), make_inputs=_pivoting),
+    _linalg("lu_solve", lambda lib, a, b: tuple(
+        lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b, left=left, adjoint=adjoint)
+        for left, adjoint in ((True, False), (True, True)))
+        + (lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b.mT, left=False),),
+        [((3, 3), (3, 2)), ((2, 3, 3), (2, 3, 1))], ("LuFactor", "Solve"),
+        make_inputs=_pivoting),
+    _linalg("lu_legacy", lambda lib, a, b: (lib.lu(a)[0], b.lu_solve(*a.lu())),
+            [((3, 3), (3, 2))], ("LuFactor", "Solve"), make_inputs=_pivoting),
+    _linalg("solve_ex", lambda lib, a, b: (lib.linalg.solve_ex(a, b).result,
+                                           lib.linalg.inv_ex(a).inverse),
+            [((3, 3), (3,)), ((2, 3, 3), (2, 3, 2))], ("Solve", "Inv")),
+    _linalg("cholesky_ex", lambda lib, x: lib.linalg.cholesky_ex(_spd(lib, x), upper=True).L,
+            [((3, 3),), ((2, 2, 2),)], ("Cholesky",)),
+    _linalg("tensorinv", lambda lib, x: lib.linalg.tensorinv(x.reshape(6, 2, 3), ind=1),
+            [((6, 6),)], ("Inv",)),
+    _linalg("tensorsolve", lambda lib, a, b: (
+        lib.linalg.tensorsolve(a.reshape(2, 3, 6), b),
+        lib.linalg.tensorsolve(a.reshape(6, 2, 3), b, dims=(0,))),
+        [((6, 6), (2, 3))], ("Solve",)),
+    _linalg("vander", lambda lib, x: (lib.linalg.vander(x), lib.linalg.vander(x, N=4),
+                                      lib.vander(x.reshape(-1)), lib.vander(x[0], 2, True)),
+            [((2, 3),), ((1, 2),)], ("Pow",), make_inputs=None,
+            # torch 2.13's own backward of torch.vander fails (an in-place write to a saved
+            # tensor), so torch's side of it is spelled out with linalg.vander
+            torch_fn=lambda lib, x: (lib.linalg.vander(x), lib.linalg.vander(x, N=4),
+                                     lib.linalg.vander(x.reshape(-1)).flip(-1),
+                                     lib.linalg.vander(x[0], N=2))),
+    _linalg("cholesky_solve", lambda lib, x, b: (
+        lib.cholesky_solve(b, lib.linalg.cholesky(_spd(lib, x))),
+        b.cholesky_solve(lib.linalg.cholesky(_spd(lib, x), upper=True), upper=True)),
+        [((3, 3), (3, 2)), ((2, 3, 3), (3, 1))], ("Cholesky", "Solve")),
+    _linalg("cholesky_inverse", lambda lib, x: (
+        lib.cholesky_inverse(lib.linalg.cholesky(_spd(lib, x))),
+        lib.cholesky_inverse(lib.cholesky(_spd(lib, x), upper=True), upper=True)),
+        [((3, 3),), ((2, 2, 2),)], ("Cholesky", "Solve")),
+    _linalg("svd_legacy", _legacy_svd_invariants, RECTANGULAR, ("Svd",)),
+    _linalg("qr_legacy", lambda lib, x: tuple(x.qr()), RECTANGULAR, ("Qr",)),
+    _linalg("triangular_solve", lambda lib, a, b: (
+        *lib.triangular_solve(b, a), b.triangular_solve(a, upper=False, transpose=True,
+                                                        unitriangular=True).solution),
+        [((3, 3), (3, 2)), ((2, 3, 3), (3, 1))], ("Solve", "Triu", "Tril")),
+]

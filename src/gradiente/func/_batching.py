@@ -1026,7 +1026,8 @@ def _register():
         linalg.DiagEmbed: _single(_diag_embed),
         # factorizations treat leading dims as a batch; solve's A and B broadcast their batches
         **{cls: _leading(0) for cls in (linalg.Inv, linalg.Slogdet, linalg.Cholesky,
-                                        linalg.Eigh, linalg.Svd, linalg.Qr, linalg.Pinv)},
+                                        linalg.Eigh, linalg.Svd, linalg.Qr, linalg.Pinv,
+                                        linalg.MatrixExp, linalg.LuFactor)},
         linalg.Solve: _elementwise,
         movement.Repeat: _single(_repeat),
         movement.Flip: _single(_flip),

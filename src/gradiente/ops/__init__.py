@@ -31,7 +31,8 @@ _NOT_METHODS = {"cast", "as_operand", "sum_to_shape", "normalize_dims", "UNARY",
                 "einsum", "var_mean", "std_mean", "meshgrid", "cdist", "cartesian_prod",
                 "block_diag", "searchsorted", "bucketize", "isin", "polygamma", "column_stack",
                 "row_stack", "tensordot", "chain_matmul", "real", "imag", "broadcast_shapes",
-                "broadcast_tensors", "combinations", "unravel_index"}
+                "broadcast_tensors", "combinations", "unravel_index",
+                "lu_unpack", "vander"}
 
 
 def _public_functions():
@@ -153,7 +154,9 @@ _INPLACE = {
     "div_": elementwise.div, "pow_": elementwise.pow, "clamp_": elementwise.clamp,
     "clip_": elementwise.clamp, "neg_": elementwise.neg, "remainder_": elementwise.remainder,
     "floor_divide_": elementwise.floor_divide, "lerp_": elementwise.lerp,
-    "hypot_": elementwise.hypot, "xlogy_": elementwise.xlogy,
+    "hypot_": elementwise.hypot, "xlogy_": elementwise.xlogy, "igamma_": elementwise.igamma,
+    "igammac_": elementwise.igammac, "mvlgamma_": elementwise.mvlgamma,
+    "polygamma_": lambda self, n: elementwise.polygamma(n, self),
     "clamp_min_": elementwise.clamp_min, "clamp_max_": elementwise.clamp_max,
     "__iadd__": elementwise.add, "__isub__": elementwise.sub, "__imul__": elementwise.mul,
     "__itruediv__": elementwise.div,

@@ -26,7 +26,7 @@ __all__ = [
     "hardtanh", "leaky_relu", "elu", "celu", "selu", "softplus", "gelu", "silu", "relu6",
     "hardsigmoid", "hardswish", "mish", "softsign", "logsigmoid", "tanhshrink", "nan_to_num",
     "hypot", "logaddexp", "logaddexp2", "xlogy", "clamp_min", "clamp_max", "heaviside",
-    "searchsorted", "bucketize", "isin", "polygamma", "mvlgamma",
+    "searchsorted", "bucketize", "isin", "polygamma", "mvlgamma", "igamma", "igammac",
 ]
 
 
@@ -376,30 +376,38 @@ class Logaddexp(Function):
 
 
 class Xlogy(Function):
+    """xlogy (log = log, shift = 0) and, as the subclass Xlog1py, x * log1p(y) (shift = 1)."""
     numpy_rules = True
+    log, shift = staticmethod(np.log), 0
 
     @staticmethod
     def forward(ctx, x, y):
-        """out = x * log(y), and 0 where x = 0 (unless y is NaN)"""
+        """out = x * log(y + shift), and 0 where x = 0 (unless y is NaN)"""
         ctx.save_for_backward(x, y)
-        a, b = _binary_arrays("xlogy", x, y)
+        a, b = _binary_arrays(ctx.fn.__name__.lower(), x, y)
         a, b = np.broadcast_arrays(_floating(np.asarray(a)), b)
-        return np.where((a == 0) & ~np.isnan(b), 0.0, a * np.log(b)).astype(a.dtype)
+        return np.where((a == 0) & ~np.isnan(b), 0.0, a * ctx.fn.log(b)).astype(a.dtype)
 
     @staticmethod
     def backward(ctx, g):
-        """dx = g * log(y), but 0 where x = 0 and y ≤ 0 (as PyTorch); dy = g * x / y"""
+        """dx = g * log(y + shift), but 0 where x = 0 and y + shift ≤ 0 (as PyTorch);
+        dy = g * x / (y + shift)"""
         x, y = ctx.saved_tensors
-        return g * _xlogy_x_derivative(x, y), g * x / y
+        return g * _xlogy_x_derivative(ctx, x, y), g * x / (y + ctx.fn.shift)
 
     @staticmethod
     def jvp(ctx, dx, dy):
         x, y = ctx.saved_tensors
-        return _sum_present(_scaled(dx, _xlogy_x_derivative(x, y)), _scaled(dy, x / y))
+        return _sum_present(_scaled(dx, _xlogy_x_derivative(ctx, x, y)),
+                            _scaled(dy, x / (y + ctx.fn.shift)))
 
 
-def _xlogy_x_derivative(x, y):
-    return np.where((x == 0) & (y <= 0), 0.0, np.log(y))
+class Xlog1py(Xlogy):
+    log, shift = staticmethod(np.log1p), 1
+
+
+def _xlogy_x_derivative(ctx, x, y):
+    return np.where((x == 0) & (y <= -ctx.fn.shift), 0.0, ctx.fn.log(y))
 
 
 class Maximum(Function):
@@ -831,6 +839,260 @@ def _sinc_derivative(x, y):
     return np.where(x == 0, 0.0, (np.cos(np.pi * safe) - y) / safe)
 
 
+# Cephes' Chebyshev coefficients (S. Moshier, i0.c and i1.c) for exp(−x) I₀(x) and
+# exp(−x) I₁(x)/x on [0, 8] in y = x/2 − 2, and for exp(−x) √x I₀(x), exp(−x) √x I₁(x) on
+# [8, ∞) in y = 32/x − 2
+_I0_A = (-4.41534164647933937950e-18, 3.33079451882223809783e-17, -2.43127984654795469359e-16,
+         1.71539128555513303061e-15, -1.16853328779934516808e-14, 7.67618549860493561688e-14,
+         -4.85644678311192946090e-13, 2.95505266312963983461e-12, -1.72682629144155570723e-11,
+         9.67580903537323691224e-11, -5.18979560163526290666e-10, 2.65982372468238665035e-9,
+         -1.30002500998624804212e-8, 6.04699502254191894932e-8, -2.67079385394061173391e-7,
+         1.11738753912010371815e-6, -4.41673835845875056359e-6, 1.64484480707288970893e-5,
+         -5.75419501008210370398e-5, 1.88502885095841655729e-4, -5.76375574538582365885e-4,
+         1.63947561694133579842e-3, -4.32430999505057594430e-3, 1.05464603945949983183e-2,
+         -2.37374148058994688156e-2, 4.93052842396707084878e-2, -9.49010970480476444210e-2,
+         1.71620901522208775349e-1, -3.04682672343198398683e-1, 6.76795274409476084995e-1)
+_I0_B = (-7.23318048787475395456e-18, -4.83050448594418207126e-18, 4.46562142029675999901e-17,
+         3.46122286769746109310e-17, -2.82762398051658348494e-16, -3.42548561967721913462e-16,
+         1.77256013305652638360e-15, 3.81168066935262242075e-15, -9.55484669882830764870e-15,
+         -4.15056934728722208663e-14, 1.54008621752140982691e-14, 3.85277838274214270114e-13,
+         7.18012445138366623367e-13, -1.79417853150680611778e-12, -1.32158118404477131188e-11,
+         -3.14991652796324136454e-11, 1.18891471078464383424e-11, 4.94060238822496958910e-10,
+         3.39623202570838634515e-9, 2.26666899049817806459e-8, 2.04891858946906374183e-7,
+         2.89137052083475648297e-6, 6.88975834691682398426e-5, 3.36911647825569408990e-3,
+         8.04490411014108831608e-1)
+_I1_A = (2.77791411276104639959e-18, -2.11142121435816608115e-17, 1.55363195773620046921e-16,
+         -1.10559694773538630805e-15, 7.60068429473540693410e-15, -5.04218550472791168711e-14,
+         3.22379336594557470981e-13, -1.98397439776494371520e-12, 1.17361862988909016308e-11,
+         -6.66348972350202774223e-11, 3.62559028155211703701e-10, -1.88724975172282928790e-9,
+         9.38153738649577178388e-9, -4.44505912879632808065e-8, 2.00329475355213526229e-7,
+         -8.56872026469545474066e-7, 3.47025130813767847674e-6, -1.32731636560394358279e-5,
+         4.78156510755005422638e-5, -1.61760815825896745588e-4, 5.12285956168575772895e-4,
+         -1.51357245063125314899e-3, 4.15642294431288815669e-3, -1.05640848946261981558e-2,
+         2.47264490306265168283e-2, -5.29459812080949914269e-2, 1.02643658689847095384e-1,
+         -1.76416518357834055153e-1, 2.52587186443633654823e-1)
+_I1_B = (7.51729631084210481353e-18, 4.41434832307170791151e-18, -4.65030536848935832153e-17,
+         -3.20952592199342395980e-17, 2.96262899764595013876e-16, 3.30820231092092828324e-16,
+         -1.88035477551078244854e-15, -3.81440307243700780478e-15, 1.04202769841288027642e-14,
+         4.27244001671195135429e-14, -2.10154184277266431302e-14, -4.08355111109219731823e-13,
+         -7.19855177624590851209e-13, 2.03562854414708950722e-12, 1.41258074366137813316e-11,
+         3.25260358301548823856e-11, -1.89749581235054123450e-11, -5.58974346219658380687e-10,
+         -3.83538038596423702205e-9, -2.63146884688951950684e-8, -2.51223623787020892529e-7,
+         -3.88256480887769039346e-6, -1.10588938762623716291e-4, -9.76109749136146840777e-3,
+         7.78576235018280120474e-1)
+
+
+def _chebyshev(y, coefficients):
+    """Σ' cₖ Tₖ(y/2) by Clenshaw's recurrence (Cephes' chbevl: half the first term)."""
+    b0, b1, b2 = np.full_like(y, coefficients[0]), np.zeros_like(y), np.zeros_like(y)
+    for c in coefficients[1:]:
+        b2, b1 = b1, b0
+        b0 = y * b1 - b2 + c
+    return 0.5 * (b0 - b2)
+
+
+def _bessel_i_scaled(a, order):
+    """exp(−|x|) Iₙ(x) for n = 0, 1: I₀ is even, I₁ odd."""
+    a = np.asarray(a, dtype=np.float64)
+    x = np.abs(a)
+    near = x <= 8
+    out = np.empty_like(x)
+    small, large = x[near], x[~near]
+    out[near] = _chebyshev(small / 2 - 2, _I1_A if order else _I0_A) * (small if order else 1)
+    out[~near] = _chebyshev(32 / large - 2, _I1_B if order else _I0_B) / np.sqrt(large)
+    return np.copysign(out, a) if order else out
+
+
+def _bessel_i(a, order):
+    """Iₙ(x) = exp(|x|) · exp(−|x|) Iₙ(x); ±inf at ±inf (where the product would be inf · 0)."""
+    a = np.asarray(a, dtype=np.float64)
+    out = np.exp(np.abs(a)) * _bessel_i_scaled(a, order)
+    return np.where(np.isinf(a), np.copysign(np.inf, a) if order else np.inf, out)
+
+
+_SQRT_2, _SQRT_2PI = math.sqrt(2.0), math.sqrt(2 * math.pi)
+
+
+def _erfcx_array(a):
+    """exp(x²) erfc(x): Cephes' rational erfc fits without their exp(−x²) factor for x ≥ 1,
+    the asymptotic series 1/(x√π) Σ (−1)ᵏ (2k−1)!!/(2x²)ᵏ past 50, exp(x²) erfc(x) below 1."""
+    x = np.asarray(a, dtype=np.float64)
+    out = np.array(np.exp(x * x) * _erfc_array(np.minimum(x, 1.0)), dtype=np.float64)
+    near, mid, far = (x >= 1) & (x < 8), (x >= 8) & (x < 50), x >= 50
+    out[near] = _polynomial(x[near], _ERFC_P) / _polynomial(x[near], _ERFC_Q)
+    out[mid] = _polynomial(x[mid], _ERFC_R) / _polynomial(x[mid], _ERFC_S)
+    z = 1 / (2 * x[far] ** 2)
+    out[far] = _polynomial(z, (-945.0, 105.0, -15.0, 3.0, -1.0, 1.0)) / (x[far] * _SQRT_PI)
+    return out
+
+
+def _log_ndtr_array(a):
+    """log Φ(x): log(erfcx(−x/√2)/2) − x²/2 below −1 (no underflow), log(erfc(−x/√2)/2) up to
+    0, log1p(−erfc(x/√2)/2) above (Φ near 1)."""
+    x = np.asarray(a, dtype=np.float64)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # branches not taken
+        return np.where(x < -1, np.log(0.5 * _erfcx_array(-x / _SQRT_2)) - x * x / 2,
+                        np.where(x < 0, np.log(0.5 * _erfc_array(-x / _SQRT_2)),
+                                 np.log1p(-0.5 * _erfc_array(x / _SQRT_2))))
+
+
+def _ndtri_array(a):
+    """Φ⁻¹(p): √2 erfinv(2p − 1) for |p − ½| ≤ ¼ (where 2p − 1 is exact); in the tails, with
+    q = min(p, 1 − p) (also exact), Abramowitz-Stegun 26.2.23 then Newton steps on
+    log Φ(x) = log q, whose step (log Φ(x) − log q) Φ/φ has Φ/φ = √(π/2) erfcx(−x/√2)."""
+    p = np.asarray(a, dtype=np.float64)
+    q = np.where(p > 0.5, 1 - p, p)
+    t = np.sqrt(-2 * np.log(q))
+    x = (2.515517 + t * (0.802853 + 0.010328 * t)) / (
+        1 + t * (1.432788 + t * (0.189269 + 0.001308 * t))) - t
+    for _ in range(4):
+        x = x - (_log_ndtr_array(x) - np.log(q)) * (_SQRT_PI / _SQRT_2) * _erfcx_array(
+            -x / _SQRT_2)
+    x = np.where(p > 0.5, -x, x)
+    x = np.where(np.abs(p - 0.5) <= 0.25, _SQRT_2 * _erfinv_array(2 * p - 1), x)
+    return np.where(q == 0, np.copysign(np.inf, p - 0.5), np.where(q < 0, np.nan, x))
+
+
+def _entr_array(a):
+    """−x log x for x > 0, 0 at 0, −inf below (NaN kept)."""
+    x = np.asarray(a, dtype=np.float64)
+    return np.where(x > 0, -x * np.log(np.where(x > 0, x, 1.0)),
+                    np.where(x == 0, 0.0, np.where(x < 0, -np.inf, x)))
+
+
+# (2k)!/B₂ₖ, the Euler-Maclaurin denominators of Cephes' zeta.c
+_ZETA_A = (12.0, -720.0, 30240.0, -1209600.0, 47900160.0, -1.8924375803183791606e9,
+           7.47242496e10, -2.950130727918164224e12, 1.1646782814350067249e14,
+           -4.5979787224074726105e15, 1.8152105401943546773e17, -7.1661652561756670113e18)
+
+
+def _zeta_array(s, q):
+    """Hurwitz ζ(s, q) = Σₖ (q + k)⁻ˢ by Euler-Maclaurin (Cephes): the terms up to w = q + N
+    with N ≥ 9 and w > 9, then w¹⁻ˢ/(s − 1) + w⁻ˢ/2 + Σⱼ (s)₂ⱼ₋₁ w^(−s−2j+1) B₂ⱼ/(2j)!.
+    inf at s = 1 and at the poles q = 0, −1, ...; NaN for s < 1, and for q < 0 with s not an
+    integer (as PyTorch)."""
+    s, q = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.asarray(q, dtype=np.float64))
+    # the sum of (v/|q|)⁻ˢ, times |q|⁻ˢ at the end: no subnormal terms for large s and q
+    base = np.where(q == 0, 1.0, np.abs(q))
+    total, w = np.zeros_like(s), q.copy()
+    for _ in range(9):
+        total += (w / base) ** -s
+        w = w + 1
+    while np.any(low := (w <= 9) & np.isfinite(w)):
+        total += np.where(low, (w / base) ** -s, 0.0)
+        w = np.where(low, w + 1, w)
+    b = (w / base) ** -s
+    total += w * b / (s - 1) + 0.5 * b
+    rising, power = np.ones_like(s), b.copy()
+    done = b == 0
+    for j, denominator in enumerate(_ZETA_A):
+        rising = rising * (s + 2 * j)
+        power = power / w
+        term = rising * power / denominator
+        total = total + np.where(done, 0.0, term)
+        done = done | (np.abs(term) < 1.1e-16 * np.abs(total))
+        rising = rising * (s + 2 * j + 1)
+        power = power / w
+    integer_q = (q <= 0) & (q == np.floor(q))
+    return np.where((s == 1) | integer_q, np.inf, np.where(
+        (s < 1) | ((q < 0) & (s != np.floor(s))), np.nan, total * base ** -s))
+
+
+_ZETA_INTEGERS = tuple(_zeta_array(np.arange(2.0, 43.0), 1.0))  # ζ(2), ..., ζ(42)
+
+
+def _log1pmx(t):
+    """log(1 + t) − t, by its series −Σ (−t)ᵏ/k (k ≥ 2) where |t| < ½ (no cancellation)."""
+    small = np.abs(t) < 0.5
+    ts = np.where(small, t, 0.0)
+    series, power = np.zeros_like(ts), ts * ts
+    for k in range(2, 60):
+        series -= power / k
+        power = power * -ts
+    return np.where(small, series, np.log1p(t) - t)
+
+
+def _stirling_error(a):
+    """lgamma(a) − ((a − ½) log a − a + ½ log 2π), by its series 1/(12a) − 1/(360a³) + ...
+    from 15 on (where the difference would cancel)."""
+    a_large = np.where(a >= 15, a, 15.0)
+    r = 1 / (a_large * a_large)
+    series = _polynomial(r, (1 / 156, -691 / 360360, 1 / 1188, -1 / 1680, 1 / 1260, -1 / 360,
+                             1 / 12)) / a_large
+    direct = _lgamma_array(a) - ((a - 0.5) * np.log(a) - a + 0.5 * math.log(2 * math.pi))
+    return np.where(a >= 15, series, direct)
+
+
+_EULER_GAMMA = 0.57721566490153286061
+
+
+def _lgamma_1p(a):
+    """lgamma(1 + a) without rounding 1 + a: −γa + Σₖ ζ(k) (−a)ᵏ/k for |a| ≤ ½, and
+    log a + lgamma(1 + (a − 1)) for ½ < a < 3/2 (SciPy's lgam1p)."""
+    shifted = np.abs(a) > 0.5
+    t = np.where(shifted, a - 1, a)
+    series, power = -_EULER_GAMMA * t, t * t
+    for k, zeta_k in enumerate(_ZETA_INTEGERS, 2):
+        series += zeta_k * power / k
+        power = power * -t
+    return np.where(shifted, np.log(a) + series, series)
+
+
+def _incomplete_gamma(a, x, upper):
+    """P(a, x) = γ(a, x)/Γ(a) (upper=False) or Q = 1 − P, choosing as Cephes (igam.c) among
+    P = (D/a) Σₙ xⁿ/((a+1)...(a+n)), Q = D/(x+1−a− 1(1−a)/(x+3−a− ...)) (modified Lentz) and,
+    for small x, Q = −expm1(a log x − lgamma(1+a)) − (xᵃ/Γ(a)) Σₙ₌₁ (−x)ⁿ/(n! (a+n)).
+    D = xᵃ e⁻ˣ/Γ(a) is taken as exp(a log1pmx((x − a)/a) − stirling_error(a)) √(a/2π): large a
+    keeps its digits.
+    """
+    a, x = np.broadcast_arrays(np.asarray(a, dtype=np.float64), np.asarray(x, dtype=np.float64))
+    inside = (a > 0) & (x > 0) & np.isfinite(a) & np.isfinite(x)
+    a_in, x_in = np.where(inside, a, 1.0), np.where(inside, x, 1.0)
+    prefactor = np.exp(a_in * _log1pmx((x_in - a_in) / a_in) - _stirling_error(a_in)) * np.sqrt(
+        a_in / (2 * math.pi))
+    series = ~((x_in > 1) & (x_in > a_in))
+    continued = (x_in > 1.1) & (x_in >= a_in)
+    small_x = (x_in <= 1.1) & ~(((x_in <= 0.5) & (-0.4 / np.log(x_in) < a_in))
+                                | ((x_in > 0.5) & (x_in * 1.1 < a_in)))
+    term, total, n = np.ones_like(a_in), np.ones_like(a_in), 0
+    while n < 10000 and np.any(active := series & (np.abs(term) > 1e-17 * total)):
+        n += 1
+        term = np.where(active, term * x_in / (a_in + n), 0.0)
+        total += term
+    lower = prefactor * total / a_in
+    tiny = 1e-300
+    b = np.where(continued, x_in + 1 - a_in, 1.0)
+    c, d = np.full_like(a_in, 1 / tiny), 1 / b
+    fraction, n, done = d.copy(), 0, ~continued
+    while n < 10000 and not np.all(done):
+        n += 1
+        an = -n * (n - a_in)
+        b = b + 2
+        d = an * d + b
+        d = np.where(np.abs(d) < tiny, tiny, d)
+        c = b + an / c
+        c = np.where(np.abs(c) < tiny, tiny, c)
+        d = 1 / d
+        fraction = np.where(done, fraction, fraction * d * c)
+        done = done | (np.abs(d * c - 1) < 3e-16)
+    x_small = np.where(small_x, x_in, 0.5)
+    factor, total_small = np.ones_like(a_in), np.zeros_like(a_in)
+    for k in range(1, 40):
+        factor = factor * -x_small / k
+        total_small += factor / (a_in + k)
+    log_x = np.log(x_small)
+    q_small = -np.expm1(a_in * log_x - _lgamma_1p(a_in)) - np.exp(
+        a_in * log_x - _lgamma_array(a_in)) * total_small
+    q = np.where(continued, prefactor * fraction, np.where(small_x, q_small, 1 - lower))
+    value = q if upper else np.where(series, lower, 1 - q)
+    # the edges, as PyTorch: a = 0 gives P = 1 for x > 0; x = 0 gives P = 0; x = inf, P = 1
+    edge = np.where((x == 0) & (a > 0), 0.0, np.where(
+        (a == 0) & (x > 0) | (np.isinf(x) & (x > 0) & np.isfinite(a)), 1.0,
+        np.where(np.isinf(a) & np.isfinite(x) & (x >= 0), 0.0, np.nan)))
+    edge = 1 - edge if upper else edge
+    return np.where(inside, value, edge)
+
+
 _SQRT_PI = math.sqrt(math.pi)
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -891,10 +1153,31 @@ UNARY = {
               lambda x, y: x * 0.0),
 }
 _KEEP_INTEGERS = {"abs", "sign", "square", "relu", "floor", "ceil", "round", "trunc"}
+UNARY["i0"] = (lambda a: _bessel_i(a, 0).astype(a.dtype),
+               lambda x, y: I1.map(x))  # noqa: F821 - made from SPECIAL_UNARY
+
+# torch.special's functions that are neither torch.NAME nor Tensor.NAME
+SPECIAL_UNARY = {
+    "i0e": (lambda a: _bessel_i_scaled(a, 0).astype(a.dtype),
+            lambda x, y: I1e.map(x) - np.sign(x) * y),  # noqa: F821 - made from the next row
+    "i1": (lambda a: _bessel_i(a, 1).astype(a.dtype),
+           lambda x, y: np.where(x == 0, 0.5, I0.map(x) - y / np.where(x == 0, 1.0, x))),  # noqa: F821
+    "i1e": (lambda a: _bessel_i_scaled(a, 1).astype(a.dtype),
+            lambda x, y: np.where(x == 0, 0.5, I0e.map(x)  # noqa: F821
+                                  - y * (np.sign(x) + 1 / np.where(x == 0, 1.0, x)))),
+    "ndtri": (lambda a: _ndtri_array(a).astype(a.dtype),
+              lambda x, y: _SQRT_2PI * np.exp(y * y / 2)),
+    "log_ndtr": (lambda a: _log_ndtr_array(a).astype(a.dtype),
+                 lambda x, y: np.exp(-(y + x * x / 2)) / _SQRT_2PI),
+    "erfcx": (lambda a: _erfcx_array(a).astype(a.dtype),
+              lambda x, y: 2 * x * y - 2 / _SQRT_PI),
+    "entr": (lambda a: _entr_array(a).astype(a.dtype), lambda x, y: -(np.log(x) + 1)),
+}
 
 
 def _make_unary(name, f, df):
-    cls = type(name.capitalize(), (Elementwise,), {"f": staticmethod(f), "df": staticmethod(df)})
+    cls = type("".join(part.capitalize() for part in name.split("_")), (Elementwise,),
+               {"f": staticmethod(f), "df": staticmethod(df)})
     if name in _KEEP_INTEGERS:
         cls.forward = staticmethod(_integer_preserving_forward)
 
@@ -920,6 +1203,10 @@ for _name, (_f, _df) in UNARY.items():
     globals()[_name] = UNARY_FUNCTIONS[_name]
     globals()[_cls.__name__] = _cls
 __all__ += list(UNARY)
+for _name, (_f, _df) in SPECIAL_UNARY.items():
+    _cls, UNARY_FUNCTIONS[_name] = _make_unary(_name, _f, _df)
+    globals()[_name] = UNARY_FUNCTIONS[_name]
+    globals()[_cls.__name__] = _cls
 
 arcsin, arccos, arctan = asin, acos, atan  # noqa: F821 - made from UNARY above
 arcsinh, arccosh, arctanh = asinh, acosh, atanh  # noqa: F821
@@ -968,6 +1255,101 @@ def mvlgamma(input, p):
     for j in range(1, p):
         total = total + lgamma(input - j / 2)  # noqa: F821
     return total + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def _no_first_derivative(ctx, op, dfirst=None):
+    """PyTorch has no derivative of zeta in x nor of the incomplete gammas in a: refuse."""
+    first = ctx.saved_tensors[0]
+    if (ctx.needs_input_grad and ctx.needs_input_grad[0]) or (
+            dfirst is not None and isinstance(first, Tensor) and first._tangent):
+        raise NotImplementedError(f"the derivative for '{op}' with respect to its first "
+                                  f"argument is not implemented (as in PyTorch)")
+
+
+def _map_binary(cls, x, y):
+    """``cls`` inside a rule: recorded when an operand is a Tensor, else on the arrays."""
+    return cls.apply(x, y) if isinstance(x, Tensor) or isinstance(y, Tensor) else cls.map(x, y)
+
+
+def _binary_floating(op, x, y):
+    """Both operands as arrays of the floating result dtype (a Python number adds no width)."""
+    a, b = _binary_arrays(op, x, y)
+    dtype = np.result_type(*[_floating(np.asarray(v)) for v in (a, b) if hasattr(v, "dtype")])
+    return np.asarray(a, dtype), np.asarray(b, dtype), dtype
+
+
+class Zeta(Function):
+    numpy_rules = True
+
+    @staticmethod
+    def forward(ctx, x, q):
+        """out = ζ(x, q) = Σₖ (q + k)⁻ˣ, the Hurwitz zeta function"""
+        ctx.save_for_backward(x, q)
+        a, b, dtype = _binary_floating("special.zeta", x, q)
+        return _zeta_array(a, b).astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dq = −g x ζ(x + 1, q); none for x"""
+        _no_first_derivative(ctx, "zeta")
+        x, q = ctx.saved_tensors
+        return None, g * -x * _map_binary(Zeta, x + 1, q)
+
+    @staticmethod
+    def jvp(ctx, dx, dq):
+        _no_first_derivative(ctx, "zeta", dx)
+        x, q = ctx.saved_tensors
+        return dq * -x * Zeta.apply(x + 1, q)
+
+
+class Igamma(Function):
+    """P(a, x), the regularized lower incomplete gamma; the subclass Igammac is Q = 1 − P."""
+    numpy_rules = True
+    upper = False
+
+    @staticmethod
+    def forward(ctx, a, x):
+        """out = P(a, x) = γ(a, x)/Γ(a) (Q(a, x) = Γ(a, x)/Γ(a) for Igammac)"""
+        ctx.save_for_backward(a, x)
+        a, x, dtype = _binary_floating(ctx.fn.__name__.lower(), a, x)
+        return _incomplete_gamma(a, x, ctx.fn.upper).astype(dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dx = ±g x^(a−1) e⁻ˣ / Γ(a) (+ for P, − for Q); none for a"""
+        _no_first_derivative(ctx, ctx.fn.__name__.lower())
+        return None, g * _igamma_x_derivative(ctx)
+
+    @staticmethod
+    def jvp(ctx, da, dx):
+        _no_first_derivative(ctx, ctx.fn.__name__.lower(), da)
+        return dx * _igamma_x_derivative(ctx)
+
+
+class Igammac(Igamma):
+    upper = True
+
+
+def _igamma_x_derivative(ctx):
+    a, x = ctx.saved_tensors
+    density = np.exp((a - 1) * np.log(x) - x - Lgamma.map(a))  # noqa: F821 - made from UNARY
+    return -density if ctx.fn.upper else density
+
+
+def xlog1py(input, other):
+    return Xlog1py.apply(input, other)
+
+
+def zeta(input, other):
+    return Zeta.apply(input, other)
+
+
+def igamma(input, other):
+    return Igamma.apply(input, other)
+
+
+def igammac(input, other):
+    return Igammac.apply(input, other)
 
 
 class Neg(Function):

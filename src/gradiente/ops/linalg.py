@@ -11,17 +11,19 @@ from collections import namedtuple
 
 import numpy as np
 
+from .. import dtypes
 from ..autograd.function import Function
 from ..tensor import Tensor, _check_dim
 from .elementwise import product_rule, where
-from .movement import cat, movedim
+from .movement import cat, movedim, stack
 from .reduce import norm as _norm
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "inner", "outer", "ger", "addmm", "einsum",
            "diagonal", "diag_embed", "diag", "trace", "inverse", "det", "logdet", "slogdet",
            "kron", "cross", "cdist", "matrix_power", "pinverse", "addmv", "addr", "baddbmm",
            "addbmm", "vdot", "tensordot", "chain_matmul", "cov", "corrcoef", "dist",
-           "renorm"]
+           "renorm", "matrix_exp", "lu", "lu_solve", "lu_unpack", "cholesky", "cholesky_solve",
+           "cholesky_inverse", "svd", "qr", "triangular_solve", "vander"]
 
 
 def _same_dtype(op, *tensors):
@@ -613,9 +615,11 @@ def _diag(v, like):
 
 
 def _scaled(X, F):
-    """X ∘ F, and 0 where X is 0: F is infinite at repeated (or zero) values, where a loss that
-    ignores the vectors (eigvalsh, svdvals) keeps the finite gradient PyTorch gives it."""
-    return np.where(X == 0, X, X * F)
+    """X ∘ F, and 0 where X is 0 and F infinite: F is infinite at repeated (or zero) values,
+    where a loss that ignores the vectors (eigvalsh, svdvals) keeps the finite gradient PyTorch
+    gives it. Linear in X (so its derivative in X is F, also where X is 0)."""
+    infinite = np.isinf(F)
+    return np.where(infinite & (X != 0), X * F, X * np.where(infinite, 0.0, F))
 
 
 def _gap_inverse(w, like):
@@ -949,14 +953,14 @@ def solve(A, B, *, left=True):
     return Solve.apply(A, B)
 
 
-def cholesky(A, *, upper=False):
+def linalg_cholesky(A, *, upper=False):
     """L lower triangular with L Lᵀ = A (Uᵀ U = A with upper=True) for A positive-definite;
     only the lower triangle of A is read."""
     L = Cholesky.apply(A)
     return L.mT if upper else L
 
 
-def qr(A, mode="reduced"):
+def linalg_qr(A, mode="reduced"):
     """(Q, R) with A = QR, Q orthonormal columns, R upper triangular. mode 'complete' with
     m > n adds to Q an orthonormal basis with no gradient (and zero rows to R); mode 'r' gives
     an empty Q."""
@@ -989,7 +993,7 @@ def eigvalsh(A, UPLO="L"):
     return eigh(A, UPLO).eigenvalues
 
 
-def svd(A, full_matrices=True, *, driver=None):
+def linalg_svd(A, full_matrices=True, *, driver=None):
     """(U, S, Vh) with A = U diag(S) Vh, S descending. With full_matrices=True and m != n,
     U or Vh is completed by an orthonormal basis that has no gradient (PyTorch's backward
     ignores those columns too). Only gauge-invariant functions of U and Vh (U diag(S) Vh, |U|)
@@ -1011,7 +1015,7 @@ def svd(A, full_matrices=True, *, driver=None):
 
 def svdvals(A, *, driver=None):
     """The singular values of A, descending."""
-    return svd(A, full_matrices=False, driver=driver).S
+    return linalg_svd(A, full_matrices=False, driver=driver).S
 
 
 def _pinv_tolerances(A, atol, rtol):
@@ -1217,3 +1221,417 @@ def vecdot(x, y, *, dim=-1):
 def linalg_diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """The diagonal of the last two dims, as ``torch.linalg.diagonal``."""
     return diagonal(A, offset, dim1, dim2)
+
+
+# ----- the matrix exponential and the LU factorization -----------------------------------------
+
+# the [13/13] Padé coefficients of exp (Higham 2005), b₀ ... b₁₃
+_PADE13 = (64764752532480000.0, 32382376266240000.0, 7771770303897600.0, 1187353796428800.0,
+           129060195264000.0, 10559470521600.0, 670442572800.0, 33522128640.0, 1323241920.0,
+           40840800.0, 960960.0, 16380.0, 182.0, 1.0)
+_PADE13_THETA = 5.371920351148152  # the largest ‖A‖₁ for which [13/13] is exact to 2⁻⁵³
+
+
+def _expm_array(a):
+    """exp(A) by scaling and squaring: per matrix, s with ‖A/2ˢ‖₁ ≤ θ₁₃, the [13/13] Padé
+    approximant R = (V − U)⁻¹ (V + U) of exp(A/2ˢ), squared s times (Higham 2005)."""
+    b = _PADE13
+    norm = np.abs(a).sum(-2).max(-1, initial=0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = np.ceil(np.log2(norm / _PADE13_THETA))
+    s = np.where(np.isfinite(s) & (s > 0), s, 0).astype(np.int64)
+    x = a / (2.0 ** s)[..., None, None]
+    eye = np.eye(a.shape[-1])
+    x2 = x @ x
+    x4 = x2 @ x2
+    x6 = x4 @ x2
+    u = x @ (x6 @ (b[13] * x6 + b[11] * x4 + b[9] * x2) + b[7] * x6 + b[5] * x4 + b[3] * x2
+             + b[1] * eye)
+    v = x6 @ (b[12] * x6 + b[10] * x4 + b[8] * x2) + b[6] * x6 + b[4] * x4 + b[2] * x2 + b[0] * eye
+    r = np.linalg.solve(v - u, v + u) if a.size else v
+    for k in range(int(s.max(initial=0))):
+        r = np.where((s > k)[..., None, None], r @ r, r)
+    return r
+
+
+def _as_like(array, like):
+    """A constant array as a Tensor when ``like`` is one (a rule running on Tensors)."""
+    return Tensor._make(np.ascontiguousarray(array)) if isinstance(like, Tensor) else array
+
+
+def _exp_upper_right(X, Y):
+    """The upper-right block of exp([[X, Y], [0, X]]): the derivative of exp at X along Y."""
+    n = X.shape[-1]
+    if isinstance(X, Tensor) or isinstance(Y, Tensor):
+        X, Y = (t if isinstance(t, Tensor) else Tensor._make(t) for t in (X, Y))
+        block = cat([cat([X, Y], -1), cat([X * 0, X], -1)], -2)
+    else:
+        block = np.concatenate([np.concatenate([X, Y], -1), np.concatenate([X * 0, X], -1)], -2)
+    return MatrixExp.map(block)[..., :n, n:]
+
+
+class MatrixExp(Function):
+    numpy_rules = True
+
+    @staticmethod
+    def forward(ctx, A):
+        """out = exp(A) = Σₖ Aᵏ/k!"""
+        ctx.save_for_backward(A)
+        a = _matrices("linalg.matrix_exp", A)
+        return _expm_array(a.astype(np.float64)).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dA = the upper-right block of exp([[Aᵀ, g], [0, Aᵀ]])"""
+        (A,) = ctx.saved_tensors
+        return _exp_upper_right(A.mT, g)
+
+    @staticmethod
+    def jvp(ctx, dA):
+        """dout = the upper-right block of exp([[A, dA], [0, A]])"""
+        (A,) = ctx.saved_tensors
+        return _exp_upper_right(A, dA)
+
+
+def _lu_array(a):
+    """LAPACK's getrf: P A = L U by partial pivoting (the first largest |entry| of each column),
+    L unit lower and U upper packed in one matrix; the 1-based row swaps; info, the first zero
+    pivot (1-based, 0 if none); and the permutation with A[perm] = L U."""
+    m, n = a.shape[-2:]
+    batch = a.shape[:-2]
+    lu = np.array(a, dtype=a.dtype).reshape((-1, m, n))
+    count, k = lu.shape[0], min(m, n)
+    rows = np.arange(count)
+    pivots = np.zeros((count, k), dtype=np.int32)
+    info = np.zeros(count, dtype=np.int32)
+    perm = np.tile(np.arange(m), (count, 1))
+    for j in range(k):
+        p = j + np.argmax(np.abs(lu[:, j:, j]), axis=1)
+        pivots[:, j] = p + 1
+        lu[rows, j], lu[rows, p] = lu[rows, p], lu[rows, j].copy()
+        perm[rows, j], perm[rows, p] = perm[rows, p], perm[rows, j].copy()
+        pivot = lu[:, j, j]
+        info = np.where((info == 0) & (pivot == 0), j + 1, info)
+        # a zero pivot means a zero column below it: nothing to eliminate (as LAPACK skips it)
+        column = lu[:, j + 1:, j] / np.where(pivot == 0, 1, pivot)[:, None]
+        lu[:, j + 1:, j] = column
+        lu[:, j + 1:, j + 1:] -= column[:, :, None] * lu[:, j, None, j + 1:]
+    return (lu.reshape(a.shape), pivots.reshape(batch + (k,)), info.reshape(batch),
+            perm.reshape(batch + (m,)))
+
+
+def _permutation_matrices(perm, dtype):
+    """P with P[..., perm[i], i] = 1, so that A = P (A[perm])."""
+    m = perm.shape[-1]
+    return (perm[..., :, None] == np.arange(m)).swapaxes(-1, -2).astype(dtype)
+
+
+def _unit_lower_and_upper(LU, k):
+    """L (m × k, unit diagonal) and U (k × n) from the packed factors."""
+    m, n = LU.shape[-2:]
+    dtype = LU.array.dtype if isinstance(LU, Tensor) else LU.dtype
+    return np.tril(LU[..., :, :k], -1) + _as_like(np.eye(m, k, dtype=dtype), LU), np.triu(
+        LU[..., :k, :])
+
+
+class LuFactor(Function):
+    numpy_rules = True
+    saves_output = True
+
+    @staticmethod
+    def forward(ctx, A):
+        """out = the packed L\\U of P A = L U, then a row of the pivots and one with info
+        (floats, detached by the public functions)"""
+        a = _matrices("linalg.lu_factor", A, square=False)
+        lu, pivots, info, perm = _lu_array(a)
+        ctx.P = _permutation_matrices(perm, a.dtype)
+        extra = np.zeros(a.shape[:-2] + (2, a.shape[-1]), dtype=a.dtype)
+        extra[..., 0, :pivots.shape[-1]] = pivots
+        extra[..., 1, 0] = info
+        return np.concatenate([lu, extra], axis=-2)
+
+    @staticmethod
+    def backward(ctx, g):
+        """dA = P L⁻ᵀ (tril(Lᵀ g, −1) + triu(g Uᵀ)) U⁻ᵀ (square A of full rank)"""
+        LU, g, L, U = _lu_parts(ctx, ctx.output, g)
+        X = np.tril(L.mT @ g, -1) + np.triu(g @ U.mT)
+        return _as_like(ctx.P, g) @ Solve.map(U, Solve.map(L.mT, X).mT).mT
+
+    @staticmethod
+    def jvp(ctx, dA):
+        """dLU = L tril(K, −1) + triu(K) U with K = L⁻¹ Pᵀ dA U⁻¹"""
+        LU, dA, L, U = _lu_parts(ctx, ctx.output, dA)
+        K = Solve.apply(U.mT, Solve.apply(L, _as_like(ctx.P, dA).mT @ dA).mT).mT
+        return cat([L @ np.tril(K, -1) + np.triu(K) @ U, ctx.output[..., -2:, :] * 0], -2)
+
+
+def _lu_parts(ctx, out, g):
+    m, n = out.shape[-2] - 2, out.shape[-1]
+    if m != n:
+        raise RuntimeError(f"linalg.lu_factor: the derivative is implemented only for square "
+                           f"matrices, got {m} by {n} matrices")
+    LU = out[..., :m, :]
+    return (LU, g[..., :m, :], *_unit_lower_and_upper(LU, m))
+
+
+lu_factor_result = namedtuple("lu_factor", ["LU", "pivots"])
+lu_factor_ex_result = namedtuple("lu_factor_ex", ["LU", "pivots", "info"])
+lu_result = namedtuple("lu", ["P", "L", "U"])
+ex_results = {name: namedtuple(f"{name}_ex", [field, "info"])
+              for name, field in (("solve", "result"), ("inv", "inverse"), ("cholesky", "L"))}
+svd_legacy_result = namedtuple("svd", ["U", "S", "V"])
+triangular_solve_result = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+def matrix_exp(A):
+    """exp(A) = Σₖ Aᵏ/k! of square matrices (..., n, n)."""
+    return MatrixExp.apply(A)
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    """(LU, pivots, info): L \\ U packed in one matrix, the 1-based row swaps (int32) and the
+    first zero pivot of U (0 when none), as LAPACK's getrf."""
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU")
+    packed = LuFactor.apply(A)
+    m, k = A.shape[-2], min(A.shape[-2:])
+    info = packed[..., m + 1, 0].detach().to(dtypes.int32)
+    if check_errors:
+        _raise_for_info("linalg.lu_factor_ex", info, "The factorization could not be completed "
+                        "because U[{i},{i}] is zero")
+    return lu_factor_ex_result(packed[..., :m, :], packed[..., m, :k].detach().to(dtypes.int32),
+                               info)
+
+
+def _raise_for_info(op, info, message, shift=1):
+    bad = np.flatnonzero(info.array.reshape(-1))
+    if bad.size:
+        i = int(info.array.reshape(-1)[bad[0]]) - shift
+        batch = f"(Batch element {bad[0]}): " if info.ndim else ""
+        raise LinAlgError(f"{op}: {batch}" + message.format(i=i, order=i + shift))
+
+
+def lu_factor(A, *, pivot=True):
+    """(LU, pivots) of lu_factor_ex; an error when U has a zero pivot (A singular)."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    _raise_for_info("linalg.lu_factor", info, "U[{i},{i}] is zero and using it on lu_solve "
+                    "would result in a division by zero")
+    return lu_factor_result(LU, pivots)
+
+
+def _pivot_permutations(pivots, m, dtype):
+    """P of the row swaps (1-based, applied in order) with A = P L U."""
+    swaps = pivots.array.astype(np.int64) - 1
+    perm = np.tile(np.arange(m), swaps.shape[:-1] + (1,))
+    for j in range(swaps.shape[-1]):
+        p = swaps[..., j:j + 1]
+        row_j, row_p = perm[..., j:j + 1].copy(), np.take_along_axis(perm, p, -1)
+        perm[..., j:j + 1] = row_p
+        np.put_along_axis(perm, p, row_j, -1)
+    return Tensor._make(_permutation_matrices(perm, dtype))
+
+
+def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
+    """(P, L, U) from the packed factors; an empty tensor for what is not unpacked."""
+    m, n = LU_data.shape[-2:]
+    empty = Tensor._make(np.zeros(0, dtype=LU_data.array.dtype))
+    L, U = _unit_lower_and_upper(LU_data, min(m, n)) if unpack_data else (empty, empty)
+    P = _pivot_permutations(LU_pivots, m, LU_data.array.dtype) if unpack_pivots else empty
+    return lu_result(P, L, U)
+
+
+def linalg_lu(A, *, pivot=True):
+    """(P, L, U) with A = P L U: P a permutation, L unit lower (m × k), U upper (k × n)."""
+    LU, pivots, _ = lu_factor_ex(A, pivot=pivot)
+    return lu_unpack(LU, pivots)
+
+
+def linalg_lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    """X with A X = B (Aᵀ X = B for adjoint; X A = B for left=False) from A's LU factors:
+    X = U⁻¹ L⁻¹ Pᵀ B, or P L⁻ᵀ U⁻ᵀ B."""
+    if not left:
+        return linalg_lu_solve(LU, pivots, B.mT, adjoint=not adjoint).mT
+    _same_floating("linalg.lu_solve", LU, B)
+    _matrices("linalg.lu_solve", LU)
+    if B.ndim < 2 or B.shape[-2] != LU.shape[-1]:
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation "
+                           f"AX = B ({LU.shape[-2]}x{LU.shape[-1]} and "
+                           f"{'x'.join(map(str, B.shape[-2:]))})")
+    P = _pivot_permutations(pivots, LU.shape[-1], LU.array.dtype)
+    if adjoint:
+        Y = solve_triangular(LU.mT, B, upper=False)
+        return P @ solve_triangular(LU.mT, Y, upper=True, unitriangular=True)
+    Y = solve_triangular(LU, P.mT @ B, upper=False, unitriangular=True)
+    return solve_triangular(LU, Y, upper=True)
+
+
+def lu(A, pivot=True, get_infos=False):
+    """``torch.lu``: (LU, pivots) or, with get_infos, (LU, pivots, infos)."""
+    LU, pivots, info = lu_factor_ex(A, pivot=pivot)
+    if get_infos:
+        return LU, pivots, info
+    _raise_for_info("lu", info, "U[{i},{i}] is zero")
+    return LU, pivots
+
+
+def lu_solve(b, LU_data, LU_pivots):
+    """``torch.lu_solve(b, LU_data, LU_pivots)``, the old argument order."""
+    return linalg_lu_solve(LU_data, LU_pivots, b)
+
+
+def _where_factorable(fn, A, info, vector=False):
+    """fn(A) for the matrices whose info is 0; NaN for the others (fn runs on I there)."""
+    if not info.array.any():
+        return fn(A)
+    failing = Tensor._make((info.array != 0).reshape(info.array.shape + (1, 1)))
+    out = fn(where(failing, Tensor._make(np.eye(A.shape[-1], dtype=A.array.dtype)), A))
+    nan = Tensor._make(np.array(np.nan, dtype=out.array.dtype))
+    return where(failing.squeeze(-1) if vector else failing, nan, out)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    """(result, info): linalg.solve where A is invertible; info is the first zero pivot of A's
+    LU (0 when none) and the result NaN there (PyTorch's there is unspecified)."""
+    info = Tensor._make(_lu_array(_matrices("linalg.solve_ex", A))[2])
+    if check_errors:
+        _raise_for_info("linalg.solve_ex", info, "The solver failed because the input matrix "
+                        "is singular")
+    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
+    return ex_results["solve"](_where_factorable(lambda M: solve(M, B, left=left), A, info,
+                                                 vector), info)
+
+
+def inv_ex(A, *, check_errors=False):
+    """(inverse, info): linalg.inv where A is invertible; info as solve_ex's, the inverse NaN
+    where it is not 0."""
+    info = Tensor._make(_lu_array(_matrices("linalg.inv_ex", A))[2])
+    if check_errors:
+        _raise_for_info("linalg.inv_ex", info, "The diagonal element {order} is zero, the "
+                        "inversion could not be completed because the input matrix is singular",
+                        shift=0)
+    return ex_results["inv"](_where_factorable(inv, A, info), info)
+
+
+def _positive_definite(matrix):
+    try:
+        np.linalg.cholesky(matrix)
+        return True
+    except np.linalg.LinAlgError:
+        return False
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    """(L, info): linalg.cholesky where A is positive-definite; info the order of the first
+    leading minor that is not (0 when none), and L NaN there (PyTorch's holds a partial
+    factorization)."""
+    a = _matrices("linalg.cholesky_ex", A)
+    info = Tensor._make(np.array([0 if _positive_definite(m) else next(
+        k for k in range(1, len(m) + 1) if not _positive_definite(m[:k, :k]))
+        for m in a.reshape((-1,) + a.shape[-2:])], dtype=np.int32).reshape(a.shape[:-2]))
+    if check_errors:
+        _raise_for_info("linalg.cholesky_ex", info, "The factorization could not be completed "
+                        "because the input is not positive-definite (the leading minor of "
+                        "order {order} is not positive-definite)", shift=0)
+    return ex_results["cholesky"](_where_factorable(
+        lambda M: linalg_cholesky(M, upper=upper), A, info), info)
+
+
+def tensorinv(A, ind=2):
+    """The inverse of A read as a matrix (∏ shape[:ind]) × (∏ shape[ind:]), shaped
+    shape[ind:] + shape[:ind]: tensordot(tensorinv(A), A, ind) is the identity."""
+    if ind <= 0:
+        raise RuntimeError(f"linalg.tensorinv: Expected a strictly positive integer for 'ind', "
+                           f"but got {ind}")
+    rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    if math.prod(rows) != math.prod(cols):
+        raise RuntimeError(f"linalg.tensorinv: Expected self to satisfy the requirement "
+                           f"prod(self.shape[ind:]) == prod(self.shape[:ind]), but got "
+                           f"{math.prod(cols)} != {math.prod(rows)}")
+    return inv(A.reshape(math.prod(rows), -1)).reshape(cols + rows)
+
+
+def tensorsolve(A, B, dims=None):
+    """X with tensordot(A, X, X.ndim) = B: A read as a (B.numel) × (∏ A.shape[B.ndim:]) matrix
+    (after moving ``dims`` of A to the end)."""
+    if dims is not None:
+        A = movedim(A, tuple(dims), tuple(range(A.ndim - len(dims), A.ndim)))
+    rest = tuple(A.shape[B.ndim:])
+    if math.prod(A.shape[:B.ndim]) != math.prod(rest) or tuple(A.shape[:B.ndim]) != tuple(
+            B.shape):
+        raise RuntimeError(f"linalg.tensorsolve: Expected self to satisfy the requirement "
+                           f"prod(result.shape) == prod(self.shape[other.ndim:]) with "
+                           f"self.shape[:other.ndim] == other.shape, got shapes "
+                           f"{tuple(A.shape)} and {tuple(B.shape)}")
+    return solve(A.reshape(math.prod(rest), -1), B.reshape(-1)).reshape(rest)
+
+
+def linalg_vander(x, *, N=None):
+    """out[..., i, j] = x[..., i]ʲ for j < N (N = x.shape[-1] by default): increasing powers."""
+    if x.ndim == 0:
+        raise RuntimeError("linalg.vander: x must have at least one dimension")
+    N = x.shape[-1] if N is None else N
+    if N <= 1:
+        raise RuntimeError(f"linalg.vander: N must be greater than 1, got N={N}")
+    return _powers(x, N)
+
+
+def _powers(x, N):
+    return stack([x ** 0] + [x ** k for k in range(1, N)], -1)
+
+
+def vander(x, N=None, increasing=False):
+    """torch.vander: the powers of a 1-D x, decreasing (x^(N−1), ..., 1) unless increasing."""
+    if x.ndim != 1:
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape "
+                           f"{tuple(x.shape)}")
+    N = x.shape[0] if N is None else N
+    if N < 0:
+        raise RuntimeError(f"vander: N must be non-negative, got {N}")
+    if N == 0:
+        return Tensor._make(np.zeros((x.shape[0], 0), dtype=x.array.dtype))
+    out = _powers(x, N)
+    return out if increasing else out.flip(-1)
+
+
+def cholesky_solve(B, L, upper=False):
+    """X with A X = B for A = L Lᵀ (Uᵀ U with upper=True) from its Cholesky factor."""
+    if upper:
+        return solve_triangular(L, solve_triangular(L.mT, B, upper=False), upper=True)
+    return solve_triangular(L.mT, solve_triangular(L, B, upper=False), upper=True)
+
+
+def cholesky_inverse(L, upper=False):
+    """(L Lᵀ)⁻¹ (or (Uᵀ U)⁻¹) from the Cholesky factor."""
+    _matrices("cholesky_inverse", L)
+    eye = Tensor._make(np.eye(L.shape[-1], dtype=L.array.dtype))
+    return cholesky_solve(eye, L, upper=upper)
+
+
+def cholesky(A, upper=False):
+    """torch.cholesky (deprecated): linalg.cholesky."""
+    return linalg_cholesky(A, upper=upper)
+
+
+def svd(A, some=True, compute_uv=True):
+    """torch.svd (deprecated): (U, S, V) with A = U diag(S) Vᵀ; V, not Vh. some=False gives
+    the full U and V; compute_uv=False gives zero U and V of the full shapes."""
+    if not compute_uv:
+        m, n = A.shape[-2:]
+        zeros = np.zeros(A.shape[:-2] + (m, m), dtype=A.array.dtype)
+        return svd_legacy_result(Tensor._make(zeros), svdvals(A), Tensor._make(
+            np.zeros(A.shape[:-2] + (n, n), dtype=A.array.dtype)))
+    U, S, Vh = linalg_svd(A, full_matrices=not some)
+    return svd_legacy_result(U, S, Vh.mT)
+
+
+def qr(input, some=True):
+    """torch.qr (deprecated): linalg.qr with mode 'reduced' (some) or 'complete'."""
+    return linalg_qr(input, "reduced" if some else "complete")
+
+
+def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False):
+    """torch.triangular_solve (deprecated): (X, A.clone()) with op(A) X = b, op(A) = Aᵀ when
+    transpose."""
+    T = A.mT if transpose else A
+    X = solve_triangular(T, b, upper=upper != transpose, unitriangular=unitriangular)
+    return triangular_solve_result(X, A.clone())
