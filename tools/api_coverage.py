@@ -37,7 +37,8 @@ OUT_OF_SCOPE = re.compile(
     r"bfloat16|float8|float4|uint16|uint32|uint64|bits|is_inference|is_vulkan|DataPipe|"
     r"MapDataPipe|IterDataPipe|Dataloader2|get_worker_info|DistributedSampler|swa_utils|"
     r"memory_format|layout|dim_order|is_pinned|is_shared|is_meta|grad_dtype|Muon|SparseAdam|"
-    r"profiler|kineto|torch_function|DeviceType|"
+    r"profiler|kineto|torch_function|DeviceType|DataChunk|argument_validation|graph_settings|"
+    r"non_deterministic|runtime_validation|"
     # ATen entry points, TorchScript and internals that PyTorch exposes but does not document
     # (lower case only: nn.LSTM and nn.GRU are in scope)
     r"(?-i:^sym_|^parse_|import_ir|_copy$|^native_|autocast|merge_type|unify_type|^fork$|^wait$|"

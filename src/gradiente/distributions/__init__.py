@@ -16,11 +16,11 @@ from .kl import kl_divergence, register_kl
 from .multivariate_normal import MultivariateNormal
 from .transformed import (Gumbel, HalfCauchy, HalfNormal, LogNormal, Pareto,
                           TransformedDistribution, Weibull)
-from .transforms import biject_to, transform_to
+from .transforms import *  # noqa: F403 - torch.distributions exports the transforms too
 
 __all__ = ["constraints", "Distribution", "broadcast_all", "Normal", "Uniform", "Exponential",
            "Laplace", "Bernoulli", "Categorical", "OneHotCategorical", "Binomial", "Geometric",
            "Poisson", "MultivariateNormal", "Independent", "kl_divergence", "register_kl",
            "transforms", "biject_to", "transform_to", "TransformedDistribution", "LogNormal",
            "HalfNormal", "HalfCauchy", "Gumbel", "Cauchy", "Weibull", "Pareto",
-           "Gamma", "Chi2", "StudentT", "Dirichlet", "Beta"]
+           "Gamma", "Chi2", "StudentT", "Dirichlet", "Beta", *transforms.__all__]
