@@ -21,6 +21,6 @@ from .transforms import *  # noqa: F403 - torch.distributions exports the transf
 __all__ = ["constraints", "Distribution", "broadcast_all", "Normal", "Uniform", "Exponential",
            "Laplace", "Bernoulli", "Categorical", "OneHotCategorical", "Binomial", "Geometric",
            "Poisson", "MultivariateNormal", "Independent", "kl_divergence", "register_kl",
-           "transforms", "biject_to", "transform_to", "TransformedDistribution", "LogNormal",
+           "transforms", "TransformedDistribution", "LogNormal",
            "HalfNormal", "HalfCauchy", "Gumbel", "Cauchy", "Weibull", "Pareto",
            "Gamma", "Chi2", "StudentT", "Dirichlet", "Beta", *transforms.__all__]
