@@ -134,7 +134,8 @@ def test_casting_methods():
 @pytest.mark.parametrize("values, dtype", [
     ([1.0, 2.0, 3.0], "float32"), ([1.5, -2.25], "float32"), ([[1.0, 2.0], [3.0, 4.0]], None),
     ([1, 2, 3], "int64"), ([True, False], "bool"), (3.0, "float32"), ([0.1, 2.0], "float64"),
-    ([1.0, 2.0], "float64"), ([1, 2], "int32"),
+    ([1.0, 2.0], "float64"), ([1, 2], "int32"), ([], "int64"), ([], "bool"), ([], "float32"),
+    ([[]], "int64"),
 ])
 def test_repr_matches_torch(values, dtype):
     ours = gr.tensor(values, dtype=getattr(gr, dtype) if dtype else None)

@@ -153,3 +153,17 @@ def test_anomaly_and_determinism_switches():
     finally:
         gr.use_deterministic_algorithms(False)
     assert not gr.is_deterministic_algorithms_warn_only_enabled()
+
+
+@pytest.mark.parametrize("make", [
+    lambda d: gr.full((1,), 0.25, device=d), lambda d: gr.zeros_like(gr.zeros(1), device=d),
+    lambda d: gr.ones_like(gr.zeros(1), device=d), lambda d: gr.full_like(gr.zeros(1), 2, device=d),
+    lambda d: gr.arange(3, device=d), lambda d: gr.linspace(0, 1, 3, device=d),
+    lambda d: gr.logspace(0, 1, 3, device=d), lambda d: gr.eye(2, device=d),
+    lambda d: gr.rand(2, device=d), lambda d: gr.randn(2, device=d),
+    lambda d: gr.randint(0, 3, (2,), device=d), lambda d: gr.randperm(3, device=d),
+])
+def test_factories_refuse_a_device_they_cannot_use(make):
+    assert make("cpu").device == gr.device("cpu")
+    with pytest.raises(RuntimeError, match="device: unknown or unavailable device 'cuda'"):
+        make("cuda")

@@ -118,6 +118,12 @@ def _float_dtype(dtype):
     return dtypes.default_float_np() if dtype is None else dtypes.to_numpy_dtype(dtype)
 
 
+def _on_cpu(device):
+    """Refuse a device gradiente does not have (``gradiente.device`` raises, naming it)."""
+    if device is not None:
+        Device(device)
+
+
 def _make(xp_fn, size, dtype, device, requires_grad, op, *args):
     xp = Device(device or "cpu").xp
     array = getattr(xp, xp_fn)(_size(size, op), *args, dtype=_float_dtype(dtype))
@@ -125,6 +131,8 @@ def _make(xp_fn, size, dtype, device, requires_grad, op, *args):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
+    if out is not None:
+        raise RuntimeError("zeros: out= is not supported; assign the result instead")
     return _make("zeros", size, dtype, device, requires_grad, "zeros")
 
 
@@ -137,6 +145,7 @@ def empty(*size, dtype=None, device=None, requires_grad=False):
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     if dtype is None:
         dtype = dtypes.from_numpy_dtype(dtypes.result_np_dtype(fill_value))
     array = np.full(_size((size,), "full"), fill_value, dtype=dtypes.to_numpy_dtype(dtype))
@@ -148,23 +157,28 @@ def _like(t, dtype):
 
 
 def zeros_like(t, *, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     return zeros(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
 
 
 def ones_like(t, *, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     return ones(t.shape, dtype=_like(t, dtype), requires_grad=requires_grad)
 
 
 def empty_like(t, *, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     return zeros_like(t, dtype=dtype, requires_grad=requires_grad)
 
 
 def full_like(t, fill_value, *, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     return full(t.shape, fill_value, dtype=_like(t, dtype), requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` (excluded) by ``step``; ints give int64."""
+    _on_cpu(device)
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -180,31 +194,35 @@ def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=Fa
 
 
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     array = np.linspace(start, end, int(steps), dtype=np.float64).astype(_float_dtype(dtype))
     return _finish(array, requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     array = np.logspace(start, end, int(steps), base=base).astype(_float_dtype(dtype))
     return _finish(array, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
 
 
 def tril_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) coordinates of the lower triangle j - i <= offset of a row x col matrix, in
     row-major order."""
-    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype)
+    return _triangle_indices("tril_indices", np.tril_indices, row, col, offset, dtype, device)
 
 
 def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None):
     """The (2, N) coordinates of the upper triangle j - i >= offset, in row-major order."""
-    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype)
+    return _triangle_indices("triu_indices", np.triu_indices, row, col, offset, dtype, device)
 
 
-def _triangle_indices(op, np_indices, row, col, offset, dtype):
+def _triangle_indices(op, np_indices, row, col, offset, dtype, device):
+    _on_cpu(device)
     for name, n in (("row", row), ("col", col)):
         if n < 0:
             raise RuntimeError(f"{op}: {name} must be non-negative, got {n}")
@@ -216,12 +234,14 @@ def _triangle_indices(op, np_indices, row, col, offset, dtype):
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Uniform samples on [0, 1)."""
+    _on_cpu(device)
     array = rng_of(generator).random(_size(size, "rand")).astype(_float_dtype(dtype))
     return drawn(_finish(array, requires_grad))
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Standard normal samples."""
+    _on_cpu(device)
     array = rng_of(generator).standard_normal(_size(size, "randn")).astype(_float_dtype(dtype))
     return drawn(_finish(array, requires_grad))
 
@@ -229,6 +249,7 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
 def randint(low, high=None, size=None, *, generator=None, dtype=None, device=None,
             requires_grad=False):
     """Integers uniform on [low, high); ``randint(high, size)`` starts at 0."""
+    _on_cpu(device)
     if size is None:
         low, high, size = 0, low, high
     if high is None or size is None:
@@ -241,6 +262,7 @@ def randint(low, high=None, size=None, *, generator=None, dtype=None, device=Non
 
 
 def randperm(n, *, generator=None, dtype=None, device=None, requires_grad=False):
+    _on_cpu(device)
     np_dtype = np.int64 if dtype is None else dtypes.to_numpy_dtype(dtype)
     return _finish(rng_of(generator).permutation(int(n)).astype(np_dtype), requires_grad)
 
@@ -307,16 +329,18 @@ def inclusive_range(start, end, step=1, *, dtype=None, device=None, requires_gra
                   "its behavior is inconsistent with Python's range builtin. Instead, use "
                   "torch.arange, which produces values in [start, end).", UserWarning,
                   stacklevel=2)
+    _on_cpu(device)
     count = int(math.floor((end - start) / step)) + 1
     array = start + step * np.arange(max(count, 0), dtype=np.float64)
     return _finish(array.astype(_float_dtype(dtype)), requires_grad)
 
 
-def _window(name, length, periodic, dtype, requires_grad, symmetric):
+def _window(name, length, periodic, dtype, requires_grad, symmetric, device):
     """A window of ``length`` points; periodic windows are the symmetric one of length + 1
     without its last point (as PyTorch, for spectral analysis)."""
     if length < 0:
         raise RuntimeError(f"{name}: requires non-negative window_length, got {length}")
+    _on_cpu(device)
     np_dtype = _float_dtype(dtype)
     if length <= 1:
         return _finish(np.ones(length, dtype=np_dtype), requires_grad)
@@ -328,28 +352,29 @@ def _window(name, length, periodic, dtype, requires_grad, symmetric):
 def hann_window(window_length, periodic=True, *, dtype=None, device=None, requires_grad=False):
     """0.5 − 0.5 cos(2πn / (N − 1))"""
     return _window("hann_window", window_length, periodic, dtype, requires_grad,
-                   lambda r: 0.5 - 0.5 * np.cos(2 * np.pi * r))
+                   lambda r: 0.5 - 0.5 * np.cos(2 * np.pi * r), device)
 
 
 def hamming_window(window_length, periodic=True, alpha=0.54, beta=0.46, *, dtype=None,
                    device=None, requires_grad=False):
     """α − β cos(2πn / (N − 1))"""
     return _window("hamming_window", window_length, periodic, dtype, requires_grad,
-                   lambda r: alpha - beta * np.cos(2 * np.pi * r))
+                   lambda r: alpha - beta * np.cos(2 * np.pi * r), device)
 
 
 def blackman_window(window_length, periodic=True, *, dtype=None, device=None,
                     requires_grad=False):
     """0.42 − 0.5 cos(2πn / (N − 1)) + 0.08 cos(4πn / (N − 1))"""
     return _window("blackman_window", window_length, periodic, dtype, requires_grad,
-                   lambda r: 0.42 - 0.5 * np.cos(2 * np.pi * r) + 0.08 * np.cos(4 * np.pi * r))
+                   lambda r: 0.42 - 0.5 * np.cos(2 * np.pi * r) + 0.08 * np.cos(4 * np.pi * r),
+                   device)
 
 
 def bartlett_window(window_length, periodic=True, *, dtype=None, device=None,
                     requires_grad=False):
     """1 − |2n / (N − 1) − 1|"""
     return _window("bartlett_window", window_length, periodic, dtype, requires_grad,
-                   lambda r: 1 - np.abs(2 * r - 1))
+                   lambda r: 1 - np.abs(2 * r - 1), device)
 
 
 def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device=None,
@@ -357,7 +382,7 @@ def kaiser_window(window_length, periodic=True, beta=12.0, *, dtype=None, device
     """I₀(β √(1 − (2n / (N − 1) − 1)²)) / I₀(β)"""
     return _window("kaiser_window", window_length, periodic, dtype, requires_grad,
                    lambda r: np.i0(beta * np.sqrt(np.maximum(1 - (2 * r - 1) ** 2, 0)))
-                   / np.i0(beta))
+                   / np.i0(beta), device)
 
 
 def poisson(input, generator=None):

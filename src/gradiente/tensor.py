@@ -483,7 +483,9 @@ def _format(t):
     if array.size == 0 and array.ndim != 1:
         extras.append(f"size={tuple(array.shape)}")
     default = dtypes.get_default_dtype().np
-    if array.dtype not in (default, np.dtype(np.int64), np.dtype(np.bool_)):
+    # an empty tensor has no elements to show it is int64 or bool, so it says so
+    implied = (default,) if array.size == 0 else (default, np.dtype(np.int64), np.dtype(np.bool_))
+    if array.dtype not in implied:
         extras.append(f"dtype={t.dtype!r}")
     if t.grad_fn is not None:
         extras.append(f"grad_fn={t.grad_fn!r}")

@@ -616,6 +616,55 @@ def test_lbfgs_errors_and_early_exit():
     np.testing.assert_array_equal(w.detach().numpy(), [1.0, 2.0])
 
 
+def test_lbfgs_refuses_a_bad_gradient_and_leaves_parameters_unchanged():
+    w, b = gr.tensor([1.0, 2.0], requires_grad=True), gr.tensor([3.0], requires_grad=True)
+    opt = optim.LBFGS([w, b])
+    for bad, message in ((gr.tensor([1.0, 1.0]), r"gradient of shape \(2,\) and dtype "
+                          r"gradiente.float32 for a parameter of shape \(1,\)"),
+                         (gr.tensor([1.0], dtype=gr.float64), r"gradient of shape \(1,\) and "
+                          r"dtype gradiente.float64 for a parameter of shape \(1,\) and dtype "
+                          r"gradiente.float32")):
+        def closure(bad=bad):
+            w.grad, b.grad = gr.tensor([1.0, 1.0]), bad
+            return gr.tensor(1.0)
+
+        with pytest.raises(RuntimeError, match="LBFGS.step: " + message):
+            opt.step(closure)
+        np.testing.assert_array_equal(w.detach().numpy(), [1.0, 2.0])
+        np.testing.assert_array_equal(b.detach().numpy(), [3.0])
+
+
+@pytest.mark.parametrize("options", [dict(max_iter=6), dict(line_search_fn="strong_wolfe")])
+def test_lbfgs_step_failing_midway_restores_parameters_and_state(options):
+    """A closure raising after some iterations moved the parameters puts them (and the
+    history) back: the next step goes as if the failed one never ran."""
+    runs = []
+    for fail in (False, True):
+        _, opt, params = _run_lbfgs(gr, options, _start(5), _objective, 1)
+        before = [p.detach().numpy().copy() for p in params]
+        calls = []
+
+        def closure(params=params, calls=calls, fail=fail):
+            calls.append(1)
+            if fail and len(calls) == 3:
+                raise RuntimeError("boom")
+            loss, grads = _objective([p.detach().numpy() for p in params])
+            for p, g in zip(params, grads):
+                p.grad = gr.tensor(g)
+            return gr.tensor(loss)
+
+        if fail:
+            with pytest.raises(RuntimeError, match="boom"):
+                opt.step(closure)
+            for p, value in zip(params, before):
+                np.testing.assert_array_equal(p.detach().numpy(), value)
+        opt.step(closure)
+        runs.append(([p.detach().numpy() for p in params], opt.state[params[0]]["n_iter"]))
+    for a, b in zip(runs[0][0], runs[1][0]):
+        np.testing.assert_array_equal(a, b)
+    assert runs[0][1] == runs[1][1]
+
+
 @requires_torch
 @pytest.mark.parametrize("options", LBFGS_CONFIGS[::3], ids=lambda o: str(o))
 def test_lbfgs_float32_follows_torch(options):

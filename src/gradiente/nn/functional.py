@@ -306,7 +306,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         if t is not None and tuple(t.shape) != (shape[1],):
             raise RuntimeError(f"group_norm: {name} should have {shape[1]} elements (the "
                                f"input's channels), got shape {tuple(t.shape)}")
-    groups = input.reshape(shape[0], num_groups, -1)
+    groups = input.reshape(shape[0], num_groups, math.prod(shape[1:]) // num_groups)
     # a layer norm over each group's values is exactly the group norm, with its stable rules
     out = _nn.layer_norm(groups, (groups.shape[-1],), None, None, eps).reshape(shape)
     affine_shape = (1, -1) + (1,) * (len(shape) - 2)
@@ -490,7 +490,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ValueError(f"instance_norm: Expected more than 1 spatial element when training, "
                          f"got input size {shape}")
     else:
-        planes = input.reshape(shape[0], shape[1], -1)
+        planes = input.reshape(shape[0], shape[1], math.prod(shape[2:]))
         out = _nn.layer_norm(planes, (planes.shape[-1],), None, None, eps).reshape(shape)
         if running_mean is not None or running_var is not None:  # values read only here
             values = planes.array
@@ -911,12 +911,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     else:
         if attn_mask is not None:
             attn_mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else \
-                attn_mask.reshape(bsz, num_heads, -1, src_len)
-        q, k, v = (t.reshape(bsz, num_heads, -1, head_dim) for t in (q, k, v))
+                attn_mask.reshape(bsz, num_heads, attn_mask.shape[1], src_len)
+        q, k, v = (t.reshape(bsz, num_heads, t.shape[1], head_dim) for t in (q, k, v))
         out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
         out = out.permute(2, 0, 1, 3).reshape(bsz * tgt_len, embed_dim)
         weights = None
-    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, -1)
+    out = linear(out, out_proj_weight, out_proj_bias).reshape(tgt_len, bsz, embed_dim)
     if not batched:
         out = out.squeeze(1)
         weights = None if weights is None else weights.squeeze(0)
@@ -1343,15 +1343,16 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 def _margin_frames(op, input, target, target_matches):
     """Frames and classes of a multi-margin input (C) or (N, C); checks the target's size."""
-    if input.numel() == 0 or input.ndim > 2:
-        raise RuntimeError(f"{op}: expected a non-empty vector or matrix, got input of size "
-                           f"{_shape(input)}")
+    if input.ndim > 2 or (input.shape[-1] if input.ndim else 1) == 0:
+        raise RuntimeError(f"{op}: expected a non-empty vector or matrix (the batch may be "
+                           f"empty), got input of size {_shape(input)}")
     frames = input.shape[0] if input.ndim == 2 else 1
     classes = input.shape[-1] if input.ndim else 1
     if not target_matches(frames, classes):
         raise RuntimeError(f"{op}: inconsistent target size {_shape(target)} for input of size "
                            f"{_shape(input)}")
-    return input.reshape(frames, classes), target.array.reshape(frames, -1).astype(np.int64)
+    per_frame = target.shape[-1] if 0 < target.ndim == input.ndim else 1
+    return input.reshape(frames, classes), target.array.reshape(frames, per_frame).astype(np.int64)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,

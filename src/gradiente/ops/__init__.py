@@ -334,7 +334,7 @@ def _attach_operators():
     Tensor.unfold = movement.unfold
     Tensor.real = property(elementwise.real)
     Tensor.imag = property(_imag)
-    Tensor.conj_physical_ = elementwise.real
+    Tensor.conj_physical_ = _inplace(elementwise.real, "conj_physical_")
     for name, draw in random.IN_PLACE_DRAWS.items():
         setattr(Tensor, name, _random_fill(name, draw))
     for name, method in _CONVENIENCES.items():

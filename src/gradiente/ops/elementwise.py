@@ -311,8 +311,7 @@ class Atan2(Function):
     def forward(ctx, y, x):
         """out = atan2(y, x), the angle of the point (x, y)"""
         ctx.save_for_backward(y, x)
-        a, b = _binary_arrays("atan2", y, x)
-        return np.arctan2(_floating(np.asarray(a)), b)
+        return np.arctan2(*_binary_floating("atan2", y, x)[:2])
 
     @staticmethod
     def backward(ctx, g):
@@ -335,8 +334,7 @@ class Hypot(Function):
     def forward(ctx, x, y):
         """out = √(x² + y²), without overflow in the squares"""
         ctx.save_for_backward(x, y)
-        a, b = _binary_arrays("hypot", x, y)
-        return np.hypot(_floating(np.asarray(a)), b)
+        return np.hypot(*_binary_floating("hypot", x, y)[:2])
 
     @staticmethod
     def backward(ctx, g):
@@ -359,8 +357,7 @@ class Logaddexp(Function):
     def forward(ctx, x, y):
         """out = log(eˣ + eʸ), without overflow in the exponentials"""
         ctx.save_for_backward(x, y)
-        a, b = _binary_arrays("logaddexp", x, y)
-        return np.logaddexp(_floating(np.asarray(a)), b)
+        return np.logaddexp(*_binary_floating("logaddexp", x, y)[:2])
 
     @staticmethod
     def backward(ctx, g):
@@ -384,8 +381,7 @@ class Xlogy(Function):
     def forward(ctx, x, y):
         """out = x * log(y + shift), and 0 where x = 0 (unless y is NaN)"""
         ctx.save_for_backward(x, y)
-        a, b = _binary_arrays(ctx.fn.__name__.lower(), x, y)
-        a, b = np.broadcast_arrays(_floating(np.asarray(a)), b)
+        a, b = np.broadcast_arrays(*_binary_floating(ctx.fn.__name__.lower(), x, y)[:2])
         return np.where((a == 0) & ~np.isnan(b), 0.0, a * ctx.fn.log(b)).astype(a.dtype)
 
     @staticmethod
@@ -564,9 +560,9 @@ class Clamp(Function):
         ctx.save_for_backward(x, low, high)
         a = x.array
         if low is not None:
-            a = np.maximum(a, _binary_arrays("clamp", x, low)[1])
+            a = np.maximum(*_binary_arrays("clamp", a, low))
         if high is not None:
-            a = np.minimum(a, _binary_arrays("clamp", x, high)[1])
+            a = np.minimum(*_binary_arrays("clamp", a, high))
         return a
 
     @staticmethod
@@ -1866,17 +1862,15 @@ class Copysign(Function):
     @staticmethod
     def forward(ctx, x, y):
         """out = |x| with the sign bit of y"""
-        a, b = _binary_arrays("copysign", x, y)
-        a = _floating(np.asarray(a))
-        b = np.asarray(b).astype(a.dtype, copy=False)
+        a, b, _ = _binary_floating("copysign", x, y)
         # d out / dx = out / x, taken as 0 at x = 0 as PyTorch does
         ctx.ratio = np.where(a == 0, 0.0, np.sign(a) * np.copysign(1.0, b)).astype(a.dtype)
         return np.copysign(a, b)
 
     @staticmethod
     def backward(ctx, g):
-        """dx = g * out / x (0 where x = 0); y: none"""
-        return g * ctx.ratio, None
+        """dx = g * out / x (0 where x = 0); dy = 0 (PyTorch's zeros, not an unused input)"""
+        return g * ctx.ratio, 0 * g if ctx.needs_input_grad[1] else None
 
     @staticmethod
     def jvp(ctx, dx, dy):

@@ -255,6 +255,7 @@ def unflatten(input, dim, sizes):
             -1 in sizes and (known == 0 or shape[axis] % known)):
         raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
                            f"size of dim {dim} ({shape[axis]}) in the input tensor")
+    sizes = tuple(shape[axis] // known if s == -1 else s for s in sizes)  # -1 of a 0-size dim
     return reshape(input, shape[:axis] + sizes + shape[axis + 1:])
 
 

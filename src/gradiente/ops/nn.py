@@ -577,7 +577,14 @@ def batch_norm_training(input, weight, bias, running_mean, running_var, momentum
     shape = (1, -1) + (1,) * (input.ndim - 2)
     weight = None if weight is None else weight.reshape(shape)
     bias = None if bias is None else bias.reshape(shape)
+    if input.array.size == 0:  # an empty batch: nothing to normalise, running stats untouched
+        return _affine_empty(input, weight, bias)
     return BatchNorm.apply(input, weight, bias, running_mean, running_var, momentum, eps)
+
+
+def _affine_empty(input, weight, bias):
+    out = input if weight is None else input * weight
+    return out.clone() if bias is None else out + bias
 
 
 # ----- embedding and linear -------------------------------------------------------------------

@@ -233,7 +233,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum treating NaN as zero."""
-    return sum(where(isnan(input), 0.0, input), dim, keepdim, dtype=dtype)
+    return sum(where(isnan(input), 0, input), dim, keepdim, dtype=dtype)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
@@ -979,7 +979,7 @@ def aminmax(input, *, dim=None, keepdim=False):
     """(min, max) = (amin, amax) over ``dim`` (all dims for None); ties share the gradient."""
     a = input.array
     axes = normalize_dims("aminmax", dim, a.ndim)
-    if builtins.any(a.shape[i] == 0 for i in axes) or a.size == 0:
+    if builtins.any(a.shape[i] == 0 for i in axes):
         raise RuntimeError(f"aminmax: cannot compute aminmax over an empty dimension as the "
                            f"operation has no identity; input shape {tuple(a.shape)}, dim {dim}")
     dims = () if dim is None else dim

@@ -146,6 +146,7 @@ class LBFGS(Optimizer):
         self._params = self.param_groups[0]["params"]
 
     def _gather_flat_grad(self):
+        self._with_grads()  # raises on a gradient of the wrong shape or dtype, as every step
         return np.concatenate([np.zeros(p.array.size, p.array.dtype) if p.grad is None
                                else p.grad.array.reshape(-1) for p in self._params])
 
@@ -168,7 +169,22 @@ class LBFGS(Optimizer):
         return loss, flat_grad
 
     def step(self, closure):
-        """Up to ``max_iter`` L-BFGS iterations; returns the closure's first loss."""
+        """Up to ``max_iter`` L-BFGS iterations; returns the closure's first loss. A step that
+        raises (in the closure, or on a bad gradient) leaves the parameters and state as they
+        were."""
+        start, state = [p.array.copy() for p in self._params], self.state[self._params[0]]
+        saved = dict(state)  # entries are replaced, never mutated, by _step
+        try:
+            return self._step(closure)
+        except BaseException:
+            for p, value in zip(self._params, start):
+                p.array[...] = value
+            _finish(self._params)
+            state.clear()
+            state.update(saved)
+            raise
+
+    def _step(self, closure):
         group = self.param_groups[0]
         lr, max_iter, max_eval = float(group["lr"]), group["max_iter"], group["max_eval"]
         tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]

@@ -63,12 +63,14 @@ class Hardsigmoid(_InplaceActivation):
     """clamp(x / 6 + 1/2, 0, 1)"""
 
     function = staticmethod(F.hardsigmoid)
+    extra_repr = Module.extra_repr  # PyTorch's repr omits inplace here
 
 
 class Hardswish(_InplaceActivation):
     """x hardsigmoid(x)"""
 
     function = staticmethod(F.hardswish)
+    extra_repr = Module.extra_repr  # PyTorch's repr omits inplace here
 
 
 class _Stateless(Module):

@@ -75,7 +75,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         batched = target_.ndim > 0
         input = input_ if batched else input_.unsqueeze(0)
         target = np.asarray(target_.array).reshape(-1).astype(np.int64)
-        if target.min() < 0 or target.max() >= self.n_classes:
+        if target.size and (target.min() < 0 or target.max() >= self.n_classes):
             raise RuntimeError(f"{name}: Target values should be in [0, {self.n_classes - 1}], "
                                f"but values in range [{target.min()}, {target.max()}] were "
                                f"found.")
