@@ -1,6 +1,6 @@
 """Run every benchmark script of bench/ in one go, each in its own process.
 
-    python bench/run.py   # core overhead, training steps (MLP, CNN), function transforms
+    python bench/run.py   # core overhead, training steps (MLP, CNN, Transformer), transforms
 """
 
 import os
@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = ("core.py", "mlp.py", "cnn.py", "transforms.py")
+SCRIPTS = ("core.py", "mlp.py", "cnn.py", "transformer.py", "transforms.py")
 
 
 def main():
