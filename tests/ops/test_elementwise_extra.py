@@ -35,6 +35,33 @@ def test_erf_limits_and_float32():
     np.testing.assert_allclose(single.numpy(), [math.erf(0.5), math.erf(-1.5)], rtol=1e-7)
 
 
+
+def test_float32_erf_within_one_ulp_of_the_correctly_rounded_value():
+    # float32 erf runs in float32 arithmetic; the float64 kernel (within 5e-16 of math.erf)
+    # rounded to float32 is the correctly rounded reference
+    rng = np.random.default_rng(0)
+    tiny = np.float32(2.0) ** -np.arange(100, 150, dtype=np.float32)  # subnormals
+    points = np.concatenate([
+        np.linspace(-4, 4, 1_500_000, dtype=np.float32),
+        rng.uniform(-4.5, 4.5, 400_000).astype(np.float32),
+        (10.0 ** rng.uniform(-30, -3, 50_000)).astype(np.float32),
+        np.nextafter(np.float32([0.75, 1.25, 3.95]), np.float32(0)), np.float32([0.75, 1.25, 3.95]),
+        tiny, -tiny, np.float32([1e-38, 3e38, 9.0, 3.9, 3.92, 3.93])])
+    points = np.concatenate([points, -points])
+    got = gr.erf(gr.tensor(points)).numpy()
+    assert got.dtype == np.float32
+    exact = gr.erf(gr.tensor(points.astype(np.float64))).numpy()
+    nearest = exact.astype(np.float32)
+    ulps = np.abs(got.astype(np.float64) - nearest) / np.spacing(np.abs(nearest)).astype(np.float64)
+    assert ulps.max() <= 1.0
+    assert np.mean(got == nearest) > 0.9  # mostly correctly rounded, not just near
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(points))  # odd, ±0 included
+    special = gr.erf(gr.tensor([0.0, -0.0, np.inf, -np.inf, np.nan], dtype=gr.float32)).numpy()
+    np.testing.assert_array_equal(special, [0.0, -0.0, 1.0, -1.0, np.nan])
+    assert np.signbit(special[1]) and not np.signbit(special[0])
+    scalar = gr.erf(gr.tensor(0.5, dtype=gr.float32))  # 0-d
+    assert scalar.shape == () and scalar.item() == np.float32(math.erf(0.5))
+
 @requires_torch
 @pytest.mark.parametrize("name", ["maximum", "minimum", "fmax", "fmin"])
 def test_ties_and_nans_split_gradients_as_torch(name):
