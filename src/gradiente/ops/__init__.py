@@ -201,9 +201,8 @@ def _random_fill(name, draw):
 
 def _new(fill):
     """Tensor.new_zeros(size, dtype=None, ...): a fresh tensor with self's dtype by default."""
-    def new(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
-        size = size[0] if len(size) == 1 and not isinstance(size[0], int) else size
-        return fill(size, **kwargs, dtype=dtype or self.dtype, device=device,
+    def new(self, *size, dtype=None, device=None, requires_grad=False):
+        return fill(*size, dtype=dtype or self.dtype, device=device,
                     requires_grad=requires_grad)
     return new
 
@@ -229,8 +228,7 @@ _CONVENIENCES = {
     "reshape_as": lambda self, other: movement.reshape(self, other.shape),
     "ravel": lambda self: movement.reshape(self, (-1,)),
     "where": lambda self, condition, other: elementwise.where(condition, self, other),
-    "sum_to_size": lambda self, *size: reduce.sum_to_shape(
-        self, size[0] if len(size) == 1 and not isinstance(size[0], int) else size),
+    "sum_to_size": lambda self, *size: reduce.sum_to_shape(self, movement._shape_args(size)),
     "equal": elementwise.equal, "allclose": elementwise.allclose,
     "isclose": elementwise.isclose,
     "byte": lambda self: self.to(dtypes.uint8), "char": lambda self: self.to(dtypes.int8),

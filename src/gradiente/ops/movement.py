@@ -5,6 +5,7 @@ is the adjoint movement of the gradient (a slice's adjoint pads with zeros, a co
 sums the copies).
 """
 
+import itertools
 import math
 import warnings
 from functools import reduce as _fold
@@ -1013,7 +1014,6 @@ def broadcast_tensors(*tensors):
 
 def combinations(input, r=2, with_replacement=False):
     """The length-r combinations of a 1-D tensor's elements, as rows, in itertools' order."""
-    import itertools
     if input.ndim != 1:
         raise RuntimeError(f"combinations: Expect a 1D vector, but got shape {list(input.shape)}")
     if r < 0:
